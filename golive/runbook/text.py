@@ -1,0 +1,139 @@
+"""Text clean-up for runbook prose: mojibake repair, decorative emoji, slugs,
+normalisation for matching, and placeholder detection."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = [
+    "PLACEHOLDER_RE",
+    "clean_title",
+    "find_placeholders",
+    "normalize",
+    "repair_line",
+    "repair_text",
+    "slugify",
+    "strip_markdown",
+]
+
+_FTFY_CONFIG: object | None = None
+
+
+def _ftfy_config() -> object:
+    global _FTFY_CONFIG
+    if _FTFY_CONFIG is None:
+        import ftfy
+
+        _FTFY_CONFIG = ftfy.TextFixerConfig(
+            unescape_html=False,
+            remove_terminal_escapes=False,
+            uncurl_quotes=False,
+            fix_latin_ligatures=False,
+            fix_character_width=False,
+            fix_line_breaks=False,
+            normalization=None,
+            explain=False,
+        )
+    return _FTFY_CONFIG
+
+
+@lru_cache(maxsize=4096)
+def repair_line(line: str) -> str:
+    """Repair mojibake (UTF-8 read as cp1252: "ðŸš€" -> "🚀") in one line.
+
+    ASCII lines are returned untouched, so this is cheap on real documents.
+    """
+    if line.isascii():
+        return line
+    import ftfy
+
+    fixed = ftfy.fix_text(line, _ftfy_config())  # type: ignore[arg-type]
+    return fixed if "\n" not in fixed else line
+
+
+def repair_text(text: str) -> str:
+    """Repair mojibake line by line; the number of lines never changes."""
+    if text.isascii():
+        return text
+    return "".join(repair_line(line) for line in text.splitlines(keepends=True))
+
+
+def _is_decoration(ch: str) -> bool:
+    if ch.isspace():
+        return True
+    cat = unicodedata.category(ch)
+    # symbols, unassigned code points left by lossy mojibake, format chars (ZWJ,
+    # variation selectors), private use, and the Latin-1 debris of broken emoji
+    if cat in ("So", "Sk", "Cn", "Cf", "Co", "Mn", "Cc"):
+        return True
+    return ch in "ðŸâ€™œ¤¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿ÃÂ\u00a0ğÅ¸Ÿ"
+
+
+_EMOJI_RUN = re.compile(r"[\U0001F000-\U0001FFFF\u2600-\u27BF\u2300-\u23FF\u2B00-\u2BFF\uFE0F\u200D]+")
+
+
+def clean_title(text: str) -> str:
+    """A heading or item text without decorative emoji at either end (and inside runs)."""
+    start = 0
+    while start < len(text) and _is_decoration(text[start]):
+        start += 1
+    end = len(text)
+    while end > start and (_is_decoration(text[end - 1]) or text[end - 1] == "✓"):
+        end -= 1
+    out = _EMOJI_RUN.sub("", text[start:end])
+    return re.sub(r"\s{2,}", " ", out).strip()
+
+
+_MD_INLINE = re.compile(r"(\*\*|__|~~|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)]*)\)")
+
+
+def strip_markdown(text: str) -> str:
+    """Plain text of inline Markdown: emphasis markers dropped, links to their text."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_INLINE.sub("", text)
+    return text.replace("`", "")
+
+
+_NORM_DROP = re.compile(r"[^\w%<>=.+/-]+")
+
+
+def normalize(text: str) -> str:
+    """Text reduced for matching: case, emoji, Markdown, punctuation and spacing ignored."""
+    text = strip_markdown(clean_title(text)).lower()
+    text = _NORM_DROP.sub(" ", text)
+    return " ".join(text.split()).strip(" .")
+
+
+def slugify(text: str, max_len: int = 48) -> str:
+    """A readable id fragment: ``Day -14: Infrastructure`` -> ``day-14-infrastructure``."""
+    words = re.findall(r"[a-z0-9]+", normalize(text))
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > max_len and slug:
+            break
+        slug = candidate[:max_len]
+    return slug or "x"
+
+
+# "[Name]", "[Phone/Email]", "[Start Date]", "[TARGET]", "[Backup Name]"; not
+# task boxes ("[ ]", "[x]"), not link texts ("[Release Gates](./x.md)").
+PLACEHOLDER_RE = re.compile(
+    r"\[(?!\s?\]|[xX]\])([A-Za-z][A-Za-z0-9 /&.+_-]{0,40})\](?![(\[:])"
+    r"|\b(?:your[-_][a-z0-9_.-]+|sk_your_\w+|whsec_your_\w+|<token>|xxx+|tbd|todo)\b",
+    re.IGNORECASE,
+)
+
+
+def find_placeholders(text: str) -> list[str]:
+    """Unfilled placeholders in a line of text, as written."""
+    found: list[str] = []
+    for match in PLACEHOLDER_RE.finditer(text):
+        token = match.group(0)
+        if token.lower() in {"todo", "tbd"} and not token.isupper():
+            continue
+        found.append(token)
+    return found
