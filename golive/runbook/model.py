@@ -58,6 +58,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
 
+Context = Literal["normal", "contingency", "criterion", "metric"]
+"""What a section's or item's content is for: ``normal`` work of the release;
+``contingency`` procedures run only when something goes wrong (rollback,
+troubleshooting, incident response); ``criterion`` rollback criteria and triggers;
+``metric`` success metrics and targets."""
+
+
 class Link(_Model):
     text: str
     target: str
@@ -204,7 +211,7 @@ class Item(_Model):
     group: str | None = None
     deliverable: bool = False
     gate: Gate | None = None
-    role: str | None = None
+    context: Context = "normal"
     inline_code: list[InlineCode] = Field(default_factory=list)
     code_blocks: list[CodeBlock] = Field(default_factory=list)
     thresholds: list[Threshold] = Field(default_factory=list)
@@ -264,6 +271,8 @@ class Section(_Model):
     owner: str | None = None
     duration: DurationRange | None = None
     gate: Gate | None = None
+    context: Context = "normal"
+    optional: bool = False
     fields: dict[str, str] = Field(default_factory=dict)
     items: list[Item] = Field(default_factory=list)
     code_blocks: list[CodeBlock] = Field(default_factory=list)

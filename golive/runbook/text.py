@@ -57,7 +57,8 @@ def repair_text(text: str) -> str:
     """Repair mojibake line by line; the number of lines never changes."""
     if text.isascii():
         return text
-    return "".join(repair_line(line) for line in text.splitlines(keepends=True))
+    lines = text.split("\n")
+    return "\n".join(repair_line(line) for line in lines)
 
 
 def _is_decoration(ch: str) -> bool:
