@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from golive.errors import RunbookFormatError
@@ -43,7 +44,9 @@ _OPTIONAL = re.compile(
     r"\(if [^)]*\)|\bif analytics\b|\bwhere applicable\b",
     re.I,
 )
-_HAS_NUMBER = re.compile(r"\d")
+_DIGIT = re.compile(r"\d")
+_HAS_NUMBER = re.compile(r"\d.*?(?:%|ms\b|x\b|\+|\bdays?\b|\bmin|\bhours?\b|/)|[<>≤≥]\s*\d|\d[^(]*\)?\s*[<>]", re.I)
+_PHASE_TITLE = re.compile(r"^\s*phase\s*\d+\b", re.I)
 _CRITERIA_TITLE = re.compile(r"criteria|trigger|when to roll ?back|roll ?back if|abort criteria", re.I)
 _METRIC_TITLE = re.compile(r"success metric|\btargets?\b|\bkpis?\b|success criteria|technical metrics|business metrics", re.I)
 _CONTINGENCY_TITLE = re.compile(
@@ -109,9 +112,7 @@ def derive(
         _sections(section, parents=[], day=None, parent_start=None, owner=None, context="normal", optional=False)
     _fill_phase_windows(runbook.sections)
     _apply_annotations(annotations, before_gates=True)
-    rules = runbook.gate_rules
-    for section in runbook.sections:
-        _gates(section, [], rules)
+    _gates(runbook.sections, runbook.gate_rules)
     _apply_annotations(annotations, before_gates=False)
     for section in runbook.walk_sections():
         for table in section.tables:
@@ -151,12 +152,13 @@ def _metadata(runbook: Runbook, fields: list[tuple[str, str, int, int]], front: 
 # --- sections and items -------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
 def _context_of(title: str, inherited: str) -> str:
     if _CRITERIA_TITLE.search(title):
         return "criterion"
     if _METRIC_TITLE.search(title):
         return "metric"
-    if _CONTINGENCY_TITLE.search(title) and inherited != "criterion":
+    if _CONTINGENCY_TITLE.search(title):
         return "contingency"
     return inherited
 
@@ -197,8 +199,36 @@ def _sections(
     for item in section.items:
         ctx = _context_of(item.group, label_ctx) if item.group else label_ctx
         _item(item, section, owner, ctx, optional, day, parent_start, context_text=title)
+    previous: Section | None = None
     for child in section.sections:
+        if child.schedule is None and child.title:
+            child.schedule = parse_schedule(child.title, day=day, parent_start=parent_start)
+        if child.duration is None and child.schedule is None and "(" in child.title:
+            child.duration = parse_duration_range(child.title[child.title.find("(") :])
+        if child.schedule is None and previous is not None and _PHASE_TITLE.match(child.title):
+            child.schedule = _after(previous, child)
+        if child.schedule is not None and _PHASE_TITLE.match(child.title):
+            previous = child
         _sections(child, [*parents, section], day, parent_start, owner, context, optional)
+
+
+def _after(previous: Section, child: Section) -> Schedule | None:
+    """The place of a numbered phase that states only a duration ("Phase 2:
+    Deployment (15-30 minutes)"): right after the previous phase. A phase that
+    counts down to launch ("T-30 minutes") ends at T-0."""
+    prev = previous.schedule
+    if prev is None or prev.start is None or prev.anchor != "t0":
+        return None
+    if prev.end is not None:
+        start = prev.end
+    elif previous.duration is not None:
+        start = prev.start + previous.duration.max
+    elif prev.start < timedelta(0):
+        start = timedelta(0)
+    else:
+        return None
+    end = start + child.duration.max if child.duration is not None else None
+    return Schedule(label=f"after {previous.title.split(':')[0]}", start=start, end=end)
 
 
 def _item(
@@ -211,9 +241,15 @@ def _item(
     parent_start: timedelta | None,
     context_text: str,
 ) -> None:
-    item.owner = item.owner or owner
-    item.context = context  # type: ignore[assignment]
-    item.optional = item.optional or optional or bool(_OPTIONAL.search(item.text))
+    if item.owner is None and owner is not None:
+        item.owner = owner
+    if item.context != context:
+        item.context = context  # type: ignore[assignment]
+    lowered = item.text.lower()
+    if not item.optional and (
+        optional or (("if " in lowered or "optional" in lowered) and _OPTIONAL.search(item.text))
+    ):
+        item.optional = True
     if item.group and re.search(r"deliverable", item.group, re.I):
         item.deliverable = True
     if item.kind == "step":
@@ -224,7 +260,7 @@ def _item(
                 item.schedule = parse_schedule(tail, day=day, parent_start=parent_start)
             if item.schedule is None and item.duration is None:
                 item.duration = parse_duration_range(tail)
-    if not item.thresholds and _HAS_NUMBER.search(item.text):
+    if not item.thresholds and _DIGIT.search(item.text) and _HAS_NUMBER.search(item.text):
         item.thresholds = parse_thresholds(
             item.text,
             context=context_text,
@@ -313,67 +349,72 @@ def _apply_gate(target: Item | Section, value: Any, location: str) -> None:
 # --- gates ----------------------------------------------------------------------
 
 
-def _compile(patterns: list[str]) -> list[re.Pattern[str]]:
-    out = []
-    for pattern in patterns:
-        try:
-            out.append(re.compile(pattern, re.I))
-        except re.error as exc:
-            raise RunbookFormatError(f"gate_rules: invalid pattern {pattern!r}: {exc}") from None
-    return out
+class _Patterns:
+    """A rule's patterns compiled once into one alternation that says which matched."""
+
+    def __init__(self, patterns: list[str], what: str) -> None:
+        self.patterns = patterns
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise RunbookFormatError(f"gate_rules.{what}: invalid pattern {pattern!r}: {exc}") from None
+        joined = "|".join(f"(?P<p{i}>{p})" for i, p in enumerate(patterns))
+        self.regex = re.compile(joined, re.I) if patterns else None
+
+    def match(self, text: str) -> str | None:
+        if self.regex is None:
+            return None
+        found = self.regex.search(text)
+        if found is None or found.lastgroup is None:
+            return None
+        return self.patterns[int(found.lastgroup[1:])]
 
 
-def _match(patterns: list[re.Pattern[str]], text: str) -> re.Pattern[str] | None:
-    if not patterns or not patterns[0].pattern.startswith("(?:"):
-        pass
-    for pattern in patterns:
-        if pattern.search(text):
-            return pattern
-    return None
-
-
-def _gates(section: Section, parents: list[Section], rules: GateRules) -> None:
-    sec_p = _compile(rules.section_patterns)
-    phase_p = _compile(rules.phase_patterns)
-    item_p = _compile(rules.item_patterns)
-    _gate_section(section, parents, sec_p, phase_p, item_p)
+def _gates(sections: list[Section], rules: GateRules) -> None:
+    sec_p = _Patterns(rules.section_patterns, "section_patterns")
+    phase_p = _Patterns(rules.phase_patterns, "phase_patterns")
+    item_p = _Patterns(rules.item_patterns, "item_patterns")
+    for section in sections:
+        _gate_section(section, None, None, sec_p, phase_p, item_p)
 
 
 def _gate_section(
     section: Section,
-    parents: list[Section],
-    sec_p: list[re.Pattern[str]],
-    phase_p: list[re.Pattern[str]],
-    item_p: list[re.Pattern[str]],
+    phase_hit: str | None,
+    section_hit: str | None,
+    sec_p: _Patterns,
+    phase_p: _Patterns,
+    item_p: _Patterns,
 ) -> None:
-    titles = [s.title for s in (*parents, section)]
-    phase_hit = next((p for t in titles if (p := _match(phase_p, t))), None)
-    section_hit = None if phase_hit else next((p for t in titles if (p := _match(sec_p, t))), None)
-    if section_hit is not None and re.search(r"\bprep(?:aration)?\b", section.title, re.I):
-        section_hit = None  # "Go/No-Go Review Preparation" prepares the gate; it is not one
+    phase_hit = phase_hit or phase_p.match(section.title)
+    own_hit = None if phase_hit else sec_p.match(section.title)
+    if own_hit is not None and re.search(r"\bprep(?:aration)?\b", section.title, re.I):
+        own_hit = None  # "Go/No-Go Review Preparation" prepares the gate; it is not one
+    section_hit = None if phase_hit else (own_hit or section_hit)
     if phase_hit is not None:
-        section.gate = Gate(kind="phase", rule=f"phase:{phase_hit.pattern}")
+        section.gate = Gate(kind="phase", rule=f"phase:{phase_hit}")
     elif section_hit is not None:
-        section.gate = Gate(kind="hard", rule=f"section:{section_hit.pattern}")
+        section.gate = Gate(kind="hard", rule=f"section:{section_hit}")
     for item in section.items:
         _gate_item(item, section.gate, phase_p, item_p)
     for child in section.sections:
-        _gate_section(child, [*parents, section], sec_p, phase_p, item_p)
+        _gate_section(child, phase_hit, section_hit, sec_p, phase_p, item_p)
 
 
-def _gate_item(
-    item: Item, inherited: Gate | None, phase_p: list[re.Pattern[str]], item_p: list[re.Pattern[str]]
-) -> None:
+def _gate_item(item: Item, inherited: Gate | None, phase_p: _Patterns, item_p: _Patterns) -> None:
     if item.context in ("contingency", "criterion", "metric"):
         return
     gate = inherited
     own = item.text
-    if item.kind == "step" and (hit := _match(phase_p, own)):
-        gate = Gate(kind="phase", rule=f"phase:{hit.pattern}")
+    if item.kind == "step" and (hit := phase_p.match(own)):
+        gate = Gate(kind="phase", rule=f"phase:{hit}")
         item.gate = gate
-    elif hit := _match(item_p, own):
+    elif inherited is not None and inherited.kind == "phase":
+        item.gate = inherited  # an approval inside a phase go/no-go gates that phase
+    elif hit := item_p.match(own):
         kind = "signoff" if re.search(r"sign[ -]?off|approv", own, re.I) else "hard"
-        item.gate = Gate(kind=kind, rule=f"item:{hit.pattern}")  # type: ignore[arg-type]
+        item.gate = Gate(kind=kind, rule=f"item:{hit}")  # type: ignore[arg-type]
     elif inherited is not None:
         item.gate = inherited
     for child in item.items:
@@ -412,7 +453,12 @@ def _sign_offs(runbook: Runbook, annotations: dict[int, tuple[Any, dict[str, Any
             if item.gate is not None and item.gate.kind == "phase" and item.kind == "step" and item.owner:
                 add(item.owner, "owner", section.id, item.line, item.file)
             match = _APPROVAL_ITEM.match(item.text)
-            if match and section.gate is not None and not _GENERIC_ROLE.match(match.group("role")):
+            if (
+                match
+                and item.gate is not None
+                and item.gate.kind == "signoff"
+                and not _GENERIC_ROLE.match(match.group("role"))
+            ):
                 add(match.group("role"), "item", None, item.line, item.file)
     for target, data, location in annotations.values():
         if "sign_off" not in data:

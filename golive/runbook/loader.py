@@ -181,6 +181,7 @@ def _assemble(parsed: ParsedFile, extra: list[ParsedFile], content_hash: str) ->
         file=parsed.file,
         files=[p.file for p in (parsed, *extra) if p.file],
         content_hash=content_hash,
+        front_matter=parsed.front_matter,
         sections=parsed.sections,
         warnings=warnings,
     )

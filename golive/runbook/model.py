@@ -124,7 +124,7 @@ class Schedule(_Model):
     ``end`` is ``None`` where the document gives only a start.
     """
 
-    label: str
+    label: str = ""
     start: Offset | None = None
     end: Offset | None = None
     anchor: Literal["t0", "launch_day"] = "t0"
@@ -225,9 +225,13 @@ class Item(_Model):
         return [c for c in self.inline_code if c.kind == "command"]
 
     def walk(self) -> Iterator[Item]:
-        yield self
-        for child in self.items:
-            yield from child.walk()
+        """This item and its descendants, in document order."""
+        stack = [self]
+        while stack:
+            item = stack.pop()
+            yield item
+            if item.items:
+                stack.extend(reversed(item.items))
 
 
 class TableRow(_Model):
@@ -285,13 +289,22 @@ class Section(_Model):
         return self.schedule is not None
 
     def walk(self) -> Iterator[Section]:
-        yield self
-        for child in self.sections:
-            yield from child.walk()
+        """This section and its descendants, in document order."""
+        stack = [self]
+        while stack:
+            section = stack.pop()
+            yield section
+            if section.sections:
+                stack.extend(reversed(section.sections))
 
     def all_items(self) -> Iterator[Item]:
-        for item in self.items:
-            yield from item.walk()
+        """Every item of this section (not of its subsections), depth first."""
+        stack = list(reversed(self.items))
+        while stack:
+            item = stack.pop()
+            yield item
+            if item.items:
+                stack.extend(reversed(item.items))
 
 
 class Metadata(_Model):
@@ -336,7 +349,7 @@ class SignOff(_Model):
 
     role: str
     quorum: int = 1
-    source: Literal["table", "item", "owner", "annotation"]
+    source: Literal["table", "item", "owner", "annotation"] = "annotation"
     section: str | None = None
     line: int
     file: str | None = None
@@ -360,7 +373,7 @@ class Criterion(_Model):
     line: int
     file: str | None = None
     item: str | None = None
-    section: str
+    section: str | None = None
     thresholds: list[Threshold] = Field(default_factory=list)
 
 
@@ -418,7 +431,6 @@ class GateRules(_Model):
             r"\bquality gates?\b",
             r"\bgo[ /-]*no[ -]*go\b",
             r"\bsign[ -]?offs?\b",
-            r"\bstakeholder (?:review|approvals?)\b",
         ]
     )
     phase_patterns: list[str] = Field(default_factory=lambda: [r"\bphase \d+ go[ /-]*no[ -]*go\b"])
@@ -441,6 +453,7 @@ class Runbook(_Model):
     title: str
     title_raw: str = ""
     metadata: Metadata = Field(default_factory=Metadata)
+    front_matter: dict[str, Any] = Field(default_factory=dict)
     file: str | None = None
     files: list[str] = Field(default_factory=list)
     content_hash: str = ""

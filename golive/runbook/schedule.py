@@ -48,6 +48,11 @@ _CLOCK = re.compile(
 )
 _DUR_RANGE = re.compile(rf"\b{_NUM}\s*(?:-|–|to)\s*{_NUM}\s*{_UNIT}\b", re.I)
 _DUR = re.compile(rf"\b{_NUM}\s*{_UNIT}\b", re.I)
+_ANY = re.compile(
+    r"\bT\s*[-+±]|\bday\s*[-+]|launch day|go[- ]live day|cutover day|\bbefore\b|\bafter\b|\bfirst\b|\bwithin\b|"
+    r"\d:\d\d|\d\s*[AaPp]\.?[Mm]\b",
+    re.I,
+)
 _PARTS = {"morning": (0, 12), "afternoon": (12, 18), "evening": (18, 24)}
 
 
@@ -81,6 +86,8 @@ def parse_schedule(text: str, *, day: int | None = None, parent_start: timedelta
     ``day`` is the enclosing day relative to launch (for wall-clock windows);
     ``parent_start`` the start of an enclosing post-launch phase (for "First hour").
     """
+    if not _ANY.search(text):
+        return None
     match = _T_MINUS.search(text)
     if match and float(match.group(1)) > 0:
         return Schedule(label=match.group(0), start=-_td(match.group(1), match.group(2)))

@@ -75,8 +75,29 @@ def _is_decoration(ch: str) -> bool:
 _EMOJI_RUN = re.compile(r"[\U0001F000-\U0001FFFF\u2600-\u27BF\u2300-\u23FF\u2B00-\u2BFF\uFE0F\u200D]+")
 
 
+# Latin-1/cp1252 debris that lossy mojibake leaves where an emoji was ("ðŸ—ï",
+# "—“ï¸"): repaired where possible by ftfy, stripped at a title's ends otherwise.
+_DEBRIS = (
+    "[\u00a0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
+    "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\ufffd\u011f\u015f\u0131\ufe0f]"
+)
+_DEBRIS_LEAD = re.compile(rf"^{_DEBRIS}{{1,8}}\s+")
+_DEBRIS_TAIL = re.compile(rf"\s+{_DEBRIS}{{1,8}}$")
+_MOJIBAKE_HINT = re.compile("[ðâÃÂïŸ]")
+
+
 def clean_title(text: str) -> str:
     """A heading or item text without decorative emoji at either end (and inside runs)."""
+    if text.isascii():
+        text = text.strip()
+        return " ".join(text.split()) if "  " in text or "\t" in text or "\n" in text else text
+    text = text.strip()
+    lead = _DEBRIS_LEAD.match(text)
+    if lead and _MOJIBAKE_HINT.search(lead.group(0)):
+        text = text[lead.end() :]
+    tail = _DEBRIS_TAIL.search(text)
+    if tail and _MOJIBAKE_HINT.search(tail.group(0)):
+        text = text[: tail.start()]
     start = 0
     while start < len(text) and _is_decoration(text[start]):
         start += 1
@@ -88,11 +109,14 @@ def clean_title(text: str) -> str:
 
 
 _MD_INLINE = re.compile(r"(\*\*|__|~~|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
+_MD_CHARS = re.compile(r"[*_~\[`]")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)]*)\)")
 
 
 def strip_markdown(text: str) -> str:
     """Plain text of inline Markdown: emphasis markers dropped, links to their text."""
+    if _MD_CHARS.search(text) is None:
+        return text
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_INLINE.sub("", text)
     return text.replace("`", "")
@@ -110,7 +134,7 @@ def normalize(text: str) -> str:
 
 def slugify(text: str, max_len: int = 48) -> str:
     """A readable id fragment: ``Day -14: Infrastructure`` -> ``day-14-infrastructure``."""
-    words = re.findall(r"[a-z0-9]+", normalize(text))
+    words = _WORD.findall(strip_markdown(text).lower())
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word
@@ -120,11 +144,15 @@ def slugify(text: str, max_len: int = 48) -> str:
     return slug or "x"
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
 # "[Name]", "[Phone/Email]", "[Start Date]", "[TARGET]", "[Backup Name]"; not
 # task boxes ("[ ]", "[x]"), not link texts ("[Release Gates](./x.md)").
 PLACEHOLDER_RE = re.compile(
-    r"\[(?!\s?\]|[xX]\])([A-Za-z][A-Za-z0-9 /&.+_-]{0,40})\](?![(\[:])"
-    r"|\b(?:your[-_][a-z0-9_.-]+|sk_your_\w+|whsec_your_\w+|<token>|xxx+|tbd|todo)\b",
+    r"\[(?!\s?\]|[xX]\])([A-Za-z][A-Za-z0-9 ,/&.+_-]{0,40})\](?![(\[:])"
+    r"|\b(?:your[-_][a-z0-9_.-]+|sk_your_\w+|whsec_your_\w+|xxx+|tbd|todo)\b"
+    r"|<(?:token|your[-_ ][\w -]+|api[-_ ]?key|password|secret)>",
     re.IGNORECASE,
 )
 

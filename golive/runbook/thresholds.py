@@ -43,8 +43,9 @@ _METRICS: list[tuple[str, str]] = [
     (r"registration", "user_registrations"),
     (r"booking completion", "booking_completion_rate"),
 ]
-_METRICS_RE = [(re.compile(p, re.I), name) for p, name in _METRICS]
-_KNOWN = {name for _, name in _METRICS}
+_METRICS_RE = re.compile("|".join(f"(?P<m{i}>{p})" for i, (p, _) in enumerate(_METRICS)), re.I)
+_METRIC_NAMES = {f"m{i}": name for i, (_, name) in enumerate(_METRICS)}
+_KNOWN = set(_METRIC_NAMES.values())
 
 _OPS = {
     ">": ">",
@@ -117,9 +118,9 @@ _BASELINE = re.compile(r"baseline|normal", re.I)
 
 def metric_name(subject: str) -> str:
     """golive's metric name for a subject's words (``Error rate`` -> ``error_rate``)."""
-    for pattern, name in _METRICS_RE:
-        if pattern.search(subject):
-            return name
+    match = _METRICS_RE.search(subject)
+    if match and match.lastgroup:
+        return _METRIC_NAMES[match.lastgroup]
     words = re.findall(r"[a-z0-9]+", subject.lower())
     return "_".join(words[:4]) or "value"
 
@@ -171,17 +172,24 @@ def parse_thresholds(text: str, *, context: str = "", level: str = "critical") -
         return found
 
     spans: list[tuple[int, int, str, str, str | None, str | None]] = []
+    in_target: list[tuple[int, int, str, str, str | None, str | None]] = []
     for m in _CMP.finditer(plain):
         # a "for > 10 minutes" clause is the persistence window, not a threshold
         if for_match and for_match.start() <= m.start() <= for_match.end():
             continue
+        span = (m.start(), m.end(), _OPS[m.group("op")], m.group(2), m.group(3), m.group("per"))
         if target_match and target_match.start() <= m.start() <= target_match.end():
+            in_target.append(span)
             continue
-        spans.append((m.start(), m.end(), _OPS[m.group("op")], m.group(2), m.group(3), m.group("per")))
+        spans.append(span)
     for m in _WORDCMP.finditer(plain):
         spans.append((m.start(), m.end(), _WORD_OPS[m.group("word").lower()], m.group(2), m.group(3), None))
     for m in _PLUS.finditer(plain):
         spans.append((m.start(), m.end(), ">=", m.group(1), m.group(2), None))
+    if not spans and in_target:
+        # "Response time analysis (target: < 200ms p95)": the target is the threshold
+        spans = in_target
+        target = None
     spans.sort()
     for start, end, op, number, unit_word, per in spans:
         unit = _UNIT_WORDS.get((unit_word or "").lower())

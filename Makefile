@@ -1,0 +1,48 @@
+# golive: two commands for a fresh clone (see README.md)
+#   make demo   sets up everything and runs the go-live demo
+#   make test   sets up everything and runs the whole test suite
+# Each creates its own virtualenv in .venv; system packages (PostgreSQL,
+# Prometheus, Chromium) are installed by scripts/setup-system.sh when a later
+# part of golive needs them.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.golive-installed
+
+.PHONY: demo test lint typecheck unit bench docs setup clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+	bash scripts/setup-system.sh
+
+demo: setup
+	$(BIN)/golive demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check golive tests benchmarks scripts
+	$(BIN)/ruff format --check golive tests benchmarks scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest -n auto -q
+
+test: lint typecheck unit
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python benchmarks/bench_startup.py
+
+docs: $(STAMP)
+	$(BIN)/python scripts/gen_cli_docs.py
+	$(BIN)/python scripts/gen_schema.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,223 @@
+"""The ``golive`` command line.
+
+Thin on purpose: each command parses its input, calls the library, and renders
+the result. Only click is imported at start-up; everything heavy is imported
+inside the command that needs it, so ``golive --help`` stays fast.
+
+Exit codes everywhere: 0 ok, 1 findings or failures, 2 bad input (one line on
+stderr naming the file:line or the field), 70 an internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+__all__ = ["cli", "main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 70
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    click.echo(f"golive: error: {message}", err=True)
+    raise SystemExit(code)
+
+
+def _overlay_option(func: F) -> F:
+    return click.option(
+        "--overlay",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Overlay file (YAML) that attaches checks, gates and ids to items without editing the runbook.",
+    )(func)
+
+
+def _json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout for machines.")(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="golive", prog_name="golive")
+def cli() -> None:
+    """golive runs software go-lives from the Markdown runbooks teams already write.
+
+    It reads a runbook as it is (phases, checklists, commands, gates, sign-offs,
+    rollout plan, rollback criteria, contacts) and tells you what it found and
+    what makes it unsafe to run.
+    """
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@_overlay_option
+@_json_option
+@click.option("--summary", is_flag=True, help="Only the overview: phases, gates, sign-offs, criteria, contacts.")
+def show(path: str, overlay: str | None, as_json: bool, summary: bool) -> None:
+    """Print the runbook at PATH as a readable tree (or as JSON with --json).
+
+    PATH is a Markdown runbook (linked Markdown files beside it are followed) or
+    a native golive YAML runbook (.yaml/.yml).
+    """
+    from golive.runbook.loader import load_runbook
+
+    runbook = load_runbook(path, overlay=overlay)
+    if as_json:
+        click.echo(runbook.model_dump_json(indent=2))
+        return
+    from golive.cli.render import console, render_runbook
+
+    render_runbook(runbook, console(), summary=summary)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@_overlay_option
+@_json_option
+@click.option(
+    "--launch",
+    metavar="WHEN",
+    default=None,
+    help='Planned launch time, e.g. "2026-12-01 09:00" or "2026-12-01 09:00 Europe/London"; '
+    "checks it against the runbook's own rules (no Friday launches, ...).",
+)
+def lint(path: str, overlay: str | None, as_json: bool, launch: str | None) -> None:
+    """Report what makes the runbook at PATH unsafe to run, with file:line.
+
+    Exit 1 when any finding is an error, 0 otherwise.
+    """
+    from golive.lint import lint_path
+    from golive.timeparse import parse_launch
+
+    when = parse_launch(launch) if launch else None
+    _runbook, findings = lint_path(path, overlay=overlay, launch=when)
+    errors = sum(1 for f in findings if f.severity == "error")
+    if as_json:
+        import json
+
+        click.echo(json.dumps([f.model_dump(mode="json") for f in findings], indent=2))
+    else:
+        from golive.cli.render import console, render_findings
+
+        render_findings(findings, console())
+    raise SystemExit(EXIT_FINDINGS if errors else EXIT_OK)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@_overlay_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "yaml", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Output format: Markdown, golive's native YAML, or JSON.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
+def export(path: str, overlay: str | None, fmt: str, output: str | None) -> None:
+    """Write the runbook at PATH as Markdown, native YAML or JSON.
+
+    Markdown output imports back to the same runbook; machine data (ids, checks,
+    gates set by hand) is kept as invisible <!-- golive: ... --> annotations.
+    """
+    from golive.runbook.loader import load_runbook
+
+    runbook = load_runbook(path, overlay=overlay)
+    if fmt == "markdown":
+        from golive.runbook.export import to_markdown
+
+        text = to_markdown(runbook)
+    elif fmt == "yaml":
+        from golive.runbook.native import dump_native
+
+        text = dump_native(runbook)
+    else:
+        text = runbook.model_dump_json(indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from pathlib import Path
+
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{output}: cannot write: {exc.strerror or exc.__class__.__name__}")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of golive's native YAML runbook format."""
+    import json
+
+    from golive.runbook.native import json_schema
+
+    click.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+@cli.command()
+@click.option(
+    "--runbook",
+    "runbook_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Runbook to demonstrate on (default: the bundled Fynlo POS runbook, seed 002).",
+)
+def demo(runbook_path: str | None) -> None:
+    """Run the go-live demo: read a real runbook, show what golive understood, lint it.
+
+    Later stages of golive extend this into a whole release: checks, sign-offs,
+    a go/no-go decision and a guarded staged rollout.
+    """
+    from golive.demo import run_demo
+
+    raise SystemExit(run_demo(runbook_path))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point: renders every error once, as one line."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        cli.main(args=args, prog_name="golive", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except click.Abort:
+        _fail("aborted", 130)
+    except click.UsageError as exc:
+        hint = " (see golive --help)" if exc.ctx is None else f" (see {exc.ctx.command_path} --help)"
+        _fail(exc.format_message() + hint)
+    except click.ClickException as exc:
+        _fail(exc.format_message())
+    except BrokenPipeError:
+        # the reader went away (golive show ... | head); not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(EXIT_OK) from None
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the one place every error is rendered
+        from golive.errors import GoliveError
+
+        if isinstance(exc, GoliveError):
+            _fail(str(exc), exc.exit_code)
+        if os.environ.get("GOLIVE_DEBUG"):
+            raise
+        _fail(
+            f"internal error: {exc.__class__.__name__}: {exc} (set GOLIVE_DEBUG=1 to see the traceback)",
+            EXIT_INTERNAL,
+        )
+    raise SystemExit(EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,215 @@
+"""Rich rendering for the CLI. Presentation only: no decisions are made here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from golive.durations import format_duration
+from golive.runbook.model import CodeBlock, Item, Runbook, Schedule, Section
+
+if TYPE_CHECKING:
+    from golive.lint import Finding
+
+__all__ = ["console", "format_schedule", "render_findings", "render_runbook"]
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _offset(value: timedelta) -> str:
+    if value == timedelta(0):
+        return "T-0"
+    text = format_duration(value)
+    return f"T{text}" if text.startswith("-") else f"T+{text}"
+
+
+def format_schedule(schedule: Schedule | None) -> str:
+    if schedule is None:
+        return ""
+    if schedule.anchor == "launch_day":
+
+        def clock(v: timedelta) -> str:
+            days, rest = divmod(int(v.total_seconds()), 86400)
+            hours, minutes = divmod(rest // 60, 60)
+            prefix = "launch day" if days == 0 else f"day {days:+d}"
+            return f"{prefix} {hours:02d}:{minutes:02d}"
+
+        start = clock(schedule.start) if schedule.start is not None else "?"
+        end = clock(schedule.end) if schedule.end is not None else "?"
+        return f"{start} → {end}"
+    start = _offset(schedule.start) if schedule.start is not None else "?"
+    if schedule.end is None:
+        return f"from {start}"
+    return f"{start} → {_offset(schedule.end)}"
+
+
+def _item_label(item: Item) -> str:
+    box = {"task": "[x] " if item.checked else "[ ] ", "step": "• ", "bullet": "- "}[item.kind]
+    parts = [f"[dim]{item.line:>4}[/dim] {escape(box)}{escape(item.text)}"]
+    tags: list[str] = []
+    if item.gate is not None:
+        tags.append(f"[bold magenta]gate:{item.gate.kind}[/]")
+    if item.optional:
+        tags.append("[dim]optional[/]")
+    if item.context != "normal":
+        tags.append(f"[yellow]{item.context}[/]")
+    if item.duration is not None:
+        tags.append(f"[cyan]{escape(item.duration.text)}[/]")
+    if item.schedule is not None:
+        tags.append(f"[cyan]{escape(format_schedule(item.schedule))}[/]")
+    for threshold in item.thresholds:
+        tags.append(f"[green]{escape(threshold.expression)}[/]")
+    for code in item.commands:
+        tags.append(f"[blue]$ {escape(code.code)}[/]")
+    if item.checks:
+        tags.append(f"[bold green]{len(item.checks)} check(s)[/]")
+    if tags:
+        parts.append("  " + " ".join(tags))
+    return "".join(parts)
+
+
+def _code_label(block: CodeBlock) -> str:
+    first = next((ln for ln in block.code.splitlines() if ln.strip()), "")
+    state = "[green]runnable[/]" if block.runnable else f"[dim]reference: {escape(block.reason)}[/]"
+    return f"[dim]{block.line:>4}[/dim] ```{escape(block.language or '')} {state}  [dim]{escape(first[:70])}[/]"
+
+
+def _add_items(tree: Tree, items: Iterable[Item]) -> None:
+    for item in items:
+        node = tree.add(_item_label(item))
+        for block in item.code_blocks:
+            node.add(_code_label(block))
+        _add_items(node, item.items)
+
+
+def _section_label(section: Section) -> str:
+    title = escape(section.title or "(before the first heading)")
+    bits = [f"[dim]{section.line:>4}[/dim] [bold]{title}[/bold]"]
+    if section.file and section.level > 0 and section.line == 1:
+        bits.append(f"[dim]({escape(section.file)})[/]")
+    if section.schedule is not None:
+        bits.append(f"[cyan]{escape(format_schedule(section.schedule))}[/]")
+    if section.owner:
+        bits.append(f"[yellow]owner: {escape(section.owner)}[/]")
+    if section.duration is not None:
+        bits.append(f"[cyan]{escape(section.duration.text)}[/]")
+    if section.gate is not None:
+        bits.append(f"[bold magenta]gate:{section.gate.kind}[/]")
+    return " ".join(bits)
+
+
+def _add_section(tree: Tree, section: Section) -> None:
+    node = tree.add(_section_label(section)) if section.level > 0 or section.items else tree
+    for block in section.code_blocks:
+        node.add(_code_label(block))
+    for table in section.tables:
+        node.add(f"[dim]{table.line:>4}[/dim] table ({table.kind}): {escape(' | '.join(table.header))}")
+    _add_items(node, section.items)
+    for child in section.sections:
+        _add_section(node, child)
+
+
+def render_runbook(runbook: Runbook, out: Console, *, summary: bool = False) -> None:
+    meta = runbook.metadata.model_dump(exclude_defaults=True)
+    extra = meta.pop("extra", {})
+    info = " · ".join(f"{k.replace('_', ' ')} {v}" for k, v in {**meta, **extra}.items())
+    out.print(f"[bold]{escape(runbook.title)}[/bold]" + (f"  [dim]{escape(info)}[/dim]" if info else ""))
+    files = ", ".join(runbook.files) or (runbook.file or "")
+    tasks = runbook.task_items()
+    out.print(
+        f"[dim]{escape(files)} · {len(list(runbook.all_items()))} items ({len(tasks)} task-list entries) · "
+        f"{len(list(runbook.all_code_blocks()))} code blocks · {len(runbook.phases())} phases · "
+        f"{len(runbook.gates())} gates[/dim]"
+    )
+    if not summary:
+        tree = Tree("[bold]sections[/bold]", guide_style="dim")
+        for section in runbook.sections:
+            _add_section(tree, section)
+        out.print(tree)
+    render_overview(runbook, out)
+
+
+def render_overview(runbook: Runbook, out: Console) -> None:
+    phases = runbook.phases()
+    if phases:
+        table = Table(title="Phases (relative to launch, T-0)", title_justify="left")
+        for col in ("line", "phase", "when", "owner", "items"):
+            table.add_column(col)
+        for phase in phases:
+            table.add_row(
+                str(phase.line),
+                escape(phase.title),
+                escape(format_schedule(phase.schedule)),
+                escape(phase.owner or ""),
+                str(sum(1 for sec in phase.walk() for _ in sec.all_items())),
+            )
+        out.print(table)
+    gates = runbook.gates()
+    if gates or runbook.sign_offs:
+        table = Table(title="Gates and sign-offs", title_justify="left")
+        for col in ("line", "kind", "what", "rule"):
+            table.add_column(col)
+        for so in runbook.sign_offs:
+            table.add_row(str(so.line), "sign-off", escape(f"{so.role} (quorum {so.quorum})"), so.source)
+        for gate_item in gates[:40]:
+            assert gate_item.gate is not None
+            table.add_row(str(gate_item.line), gate_item.gate.kind, escape(gate_item.text), escape(gate_item.gate.rule))
+        if len(gates) > 40:
+            table.add_row("", "", f"… and {len(gates) - 40} more gates", "")
+        out.print(table)
+    for title, criteria in (("Rollback criteria", runbook.rollback_criteria), ("Success metrics", runbook.success_metrics)):
+        if not criteria:
+            continue
+        table = Table(title=title, title_justify="left")
+        for col in ("line", "as written", "threshold"):
+            table.add_column(col)
+        for criterion in criteria:
+            expr = "; ".join(f"{t.expression} [{t.level}]" if t.level != "critical" else t.expression for t in criterion.thresholds)
+            table.add_row(str(criterion.line), escape(criterion.text), escape(expr) if expr else "[dim]no number: a person judges[/]")
+        out.print(table)
+    for plan in runbook.rollout:
+        steps = " → ".join(
+            f"{s.weight:g}%" + (f" (bake {format_duration(s.bake)})" if s.bake is not None else "") for s in plan.steps
+        )
+        out.print(f"[bold]Rollout[/bold] (line {plan.line}): {escape(steps)}")
+    if runbook.contacts or runbook.escalation:
+        table = Table(title="Contacts and escalation", title_justify="left")
+        for col in ("line", "role", "name", "reach"):
+            table.add_column(col)
+        for c in runbook.contacts:
+            reach = " ".join(x for x in (c.phone, c.email, c.contact if c.contact != c.name else None) if x)
+            table.add_row(str(c.line), escape(c.role), escape(c.name or ""), escape(reach))
+        for level in runbook.escalation:
+            band = ""
+            if level.start is not None:
+                band = f" ({format_duration(level.start)}" + (f"-{format_duration(level.end)})" if level.end else "+)")
+            table.add_row(str(level.line), f"escalation {level.level}{band}", escape(", ".join(level.who)), "")
+        out.print(table)
+    if runbook.policies:
+        out.print(
+            "[bold]Policies stated by the runbook:[/bold] "
+            + ", ".join(f"{escape(p.rule)} (line {p.line})" for p in runbook.policies)
+        )
+    if runbook.roles:
+        out.print("[bold]Roles:[/bold] " + escape(", ".join(r.name for r in runbook.roles)))
+    for warning in runbook.warnings:
+        where = f"{warning.file or runbook.file}:{warning.line}" if warning.line else (warning.file or "")
+        out.print(f"[yellow]warning[/yellow] {escape(where)}: {escape(warning.message)}")
+
+
+def render_findings(findings: list[Finding], out: Console) -> None:
+    colours = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+    for f in findings:
+        where = f"{f.file}:{f.line}" if f.file else str(f.line)
+        colour = colours.get(f.severity, "white")
+        out.print(f"{escape(where)}: [{colour}]{f.severity}[/] [dim]{escape(f.rule)}[/] {escape(f.message)}")
+    counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in ("error", "warning", "info")}
+    out.print(f"[bold]{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes[/bold]")

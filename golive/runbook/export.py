@@ -1,0 +1,235 @@
+"""Writing a runbook back to Markdown.
+
+The output imports back to the same model (:func:`semantic` of both is equal):
+a property-based test holds this over generated runbooks, and a test holds it on
+the seeds. Machine data that the prose cannot carry (explicit ids, checks, gates
+set by hand, schedules set by hand) is written as ``<!-- golive: ... -->``
+annotations. A runbook spread over several files is written as one document.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from golive.durations import format_duration
+from golive.runbook.model import CodeBlock, Item, Note, Runbook, Section, Table
+from golive.runbook.schedule import parse_schedule
+from golive.runbook.text import clean_title, slugify, strip_markdown
+
+__all__ = ["semantic", "to_markdown"]
+
+_VOLATILE = {"line", "file", "files", "content_hash", "warnings"}
+
+
+def semantic(runbook: Runbook) -> Any:
+    """The model without source positions: what must survive export and re-import."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in _VOLATILE}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(runbook.model_dump(mode="json"))
+
+
+def _flow(data: dict[str, Any]) -> str:
+    return "<!-- golive: " + json.dumps(data, ensure_ascii=False, separators=(", ", ": ")) + " -->"
+
+
+def _fence(code: str, info: str, indent: str) -> list[str]:
+    longest = max((len(m) for m in re.findall(r"`{3,}|~{3,}", code)), default=0)
+    fence = "`" * max(3, longest + 1)
+    body = code if code.endswith("\n") or not code else code + "\n"
+    lines = [indent + fence + info]
+    lines.extend((indent + ln) if ln else "" for ln in body.split("\n")[:-1])
+    lines.append(indent + fence)
+    return lines
+
+
+class _Writer:
+    def __init__(self, runbook: Runbook) -> None:
+        self.runbook = runbook
+        self.out: list[str] = []
+
+    def emit(self, *lines: str) -> None:
+        self.out.extend(lines)
+
+    def blank(self) -> None:
+        if self.out and self.out[-1] != "":
+            self.out.append("")
+
+    def document(self) -> str:
+        front = self.runbook.front_matter
+        if front:
+            import yaml
+
+            self.emit("---", yaml.safe_dump(front, sort_keys=False, allow_unicode=True).rstrip("\n"), "---", "")
+        for section in self.runbook.sections:
+            self.section(section)
+        text = "\n".join(self.out).rstrip("\n") + "\n"
+        return text
+
+    # -- sections ------------------------------------------------------------
+    def section(self, section: Section) -> None:
+        if section.level > 0:
+            self.blank()
+            self.emit("#" * min(section.level, 6) + " " + (section.title_raw or section.title))
+            note = self.section_annotation(section)
+            if note:
+                self.emit(note)
+        self.blank()
+        covered: set[str] = set()
+        for n in section.notes:
+            if n.kind == "paragraph":
+                covered.update(re.findall(r"\*\*([^*]+?)\s*:?\s*\*\*", n.text))
+        missing = {k: v for k, v in section.fields.items() if k not in covered and k.rstrip(":") not in covered}
+        if missing:
+            self.emit(*(f"**{k}**: {v}" for k, v in missing.items()))
+            self.blank()
+        for block in section.code_blocks:
+            self.code(block, "")
+            self.blank()
+        for table in section.tables:
+            self.table(table)
+            self.blank()
+        for note in section.notes:
+            if not note.text.rstrip().endswith(":"):
+                self.note(note)
+        label_notes = {
+            clean_title(strip_markdown(n.text.rstrip().rstrip(":"))): n
+            for n in section.notes
+            if n.text.rstrip().endswith(":") and n.kind == "paragraph"
+        }
+        used = self.items(section, label_notes)
+        for note in section.notes:
+            if note.text.rstrip().endswith(":") and id(note) not in used:
+                self.note(note)
+        for child in section.sections:
+            self.section(child)
+
+    def section_annotation(self, section: Section) -> str:
+        data: dict[str, Any] = {}
+        if section.gate is not None and section.gate.rule == "annotation":
+            data["gate"] = section.gate.kind
+        derived = parse_schedule(section.title) if section.title else None
+        sched = section.schedule
+        inferred = sched is not None and sched.label.startswith("after ")  # re-inferred on import
+        if (
+            sched is not None
+            and not inferred
+            and (derived is None or derived.label != sched.label or derived.anchor != sched.anchor)
+        ):
+            phase: dict[str, Any] = {}
+            if sched.start is not None:
+                phase["start"] = format_duration(sched.start)
+            if sched.end is not None:
+                phase["end"] = format_duration(sched.end)
+            if sched.anchor != "t0":
+                phase["anchor"] = sched.anchor
+            data["phase"] = phase
+        return _flow(data) if data else ""
+
+    def note(self, note: Note) -> None:
+        if note.kind == "bullet":
+            lines = note.text.split("\n")
+            self.emit("- " + lines[0], *("  " + ln for ln in lines[1:]))
+        elif note.kind == "quote":
+            self.emit(*("> " + ln for ln in note.text.split("\n")))
+        else:
+            self.emit(*note.text.split("\n"))
+        self.blank()
+
+    def table(self, table: Table) -> None:
+        def row(cells: list[str]) -> str:
+            return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+        width = max([len(table.header), *(len(r.cells) for r in table.rows)])
+        header = table.header + [""] * (width - len(table.header))
+        self.emit(row(header), "|" + "|".join("---" for _ in header) + "|")
+        for r in table.rows:
+            self.emit(row(r.cells + [""] * (width - len(r.cells))))
+
+    def code(self, block: CodeBlock, indent: str) -> None:
+        self.emit(*_fence(block.code, block.info, indent))
+
+    # -- items -----------------------------------------------------------------
+    def items(self, section: Section, label_notes: dict[str, Note]) -> set[int]:
+        used: set[int] = set()
+        groups: list[tuple[str | None, list[Item]]] = []
+        for item in section.items:
+            if groups and groups[-1][0] == item.group:
+                groups[-1][1].append(item)
+            else:
+                groups.append((item.group, [item]))
+        ungrouped_seen = False
+        for group, members in groups:
+            if group is not None and group in label_notes and id(label_notes[group]) not in used:
+                self.blank()
+                self.note(label_notes[group])
+                used.add(id(label_notes[group]))
+            elif group is not None:
+                self.blank()
+                self.emit(f"**{group}**:")
+                self.blank()
+            elif ungrouped_seen:
+                self.emit("---")  # separates two lists that the reader would join
+                self.blank()
+            ungrouped_seen = ungrouped_seen or group is None
+            self.item_list(members, "", section)
+            self.blank()
+        return used
+
+    def item_list(self, items: list[Item], indent: str, section: Section) -> None:
+        number = 0
+        previous_kind: str | None = None
+        for index, item in enumerate(items):
+            ordered = item.kind == "step"
+            if previous_kind is not None and (previous_kind == "step") != ordered:
+                self.blank()
+            if ordered:
+                number += 1
+            marker = f"{number}. " if ordered else "- "
+            box = "" if item.kind != "task" else ("[x] " if item.checked else "[ ] ")
+            text_lines = item.text_raw.split("\n")
+            note = self.item_annotation(item, section)
+            first = text_lines[0] + (" " + note if note else "")
+            self.emit(indent + marker + box + first)
+            inner = indent + " " * len(marker)
+            self.emit(*(inner + ln for ln in text_lines[1:]))
+            for block in item.code_blocks:
+                self.code(block, inner)
+            for child_note in item.notes:
+                self.blank()
+                self.emit(*(inner + ln for ln in child_note.text.split("\n")))
+                self.blank()
+            if item.items:
+                self.item_list(item.items, inner, section)
+            is_last = index == len(items) - 1
+            if ordered and not item.items and not item.code_blocks and not is_last and indent == "":
+                pass
+            previous_kind = "step" if ordered else "bullet"
+        if items and items[-1].kind == "step" and not items[-1].items and not items[-1].code_blocks and indent == "":
+            # a bold-only last step would capture what follows it; a break ends it
+            if re.match(r"^\s*\*\*[^*]+\*\*\s*(?:\([^)]*\))?\s*:?\s*$", items[-1].text_raw):
+                self.blank()
+                self.emit("---")
+
+    def item_annotation(self, item: Item, section: Section) -> str:
+        data: dict[str, Any] = {}
+        derived = f"{section.id}/{slugify(item.text or item.text_raw, 40)}"
+        if item.id != derived and not re.fullmatch(re.escape(derived) + r"-\d+", item.id):
+            data["id"] = item.id
+        if item.gate is not None and item.gate.rule == "annotation":
+            data["gate"] = item.gate.kind
+        if item.checks:
+            data["checks"] = [c.model_dump(mode="json") for c in item.checks]
+        return _flow(data) if data else ""
+
+
+def to_markdown(runbook: Runbook) -> str:
+    """The runbook as one Markdown document."""
+    return _Writer(runbook).document()
