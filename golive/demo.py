@@ -50,7 +50,8 @@ def run_demo(path: str | None = None) -> int:
     errors = sum(1 for f in findings if f.severity == "error")
     out.print(Rule())
     out.print(
-        f"[bold]Demo finished.[/bold] {len(runbook.task_items())} checklist items, {len(runbook.gates())} gates, "
+        f"[bold]Demo finished.[/bold] {len(runbook.task_items())} checklist items, "
+        f"{len(runbook.gates())} gates, "
         f"{len(runbook.rollback_criteria)} rollback criteria read; {errors} lint errors to fix before this "
         "runbook can drive a release."
     )

@@ -67,8 +67,8 @@ def parse_duration(value: object) -> timedelta:
     if match:
         sign = -1 if match.group(1) == "-" else 1
         total = 0.0
-        for number, unit in _COMPACT.findall(match.group(2)):
-            unit = unit.lower()
+        for number, unit_word in _COMPACT.findall(match.group(2)):
+            unit = unit_word.lower()
             total += float(number) * (0.001 if unit == "ms" else UNIT_SECONDS[unit])
         return timedelta(seconds=sign * total)
     match = _PROSE.match(text)

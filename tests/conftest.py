@@ -45,9 +45,14 @@ def scan_lines(path: Path) -> tuple[list[int], list[int]]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         match = _FENCE.match(line)
         if open_fence is not None:
-            if match and match.group(2)[0] == open_fence[0] and len(match.group(2)) >= len(open_fence):
-                if line.strip() == match.group(2):
-                    open_fence = None
+            closing = match is not None and match.group(2)[0] == open_fence[0]
+            if (
+                closing
+                and match is not None
+                and len(match.group(2)) >= len(open_fence)
+                and line.strip() == match.group(2)
+            ):
+                open_fence = None
             continue
         if match:
             open_fence = match.group(2)
@@ -58,7 +63,9 @@ def scan_lines(path: Path) -> tuple[list[int], list[int]]:
     return tasks, fences
 
 
-def run_golive(*args: str, cwd: Path | None = None, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_golive(
+    *args: str, cwd: Path | None = None, input_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a subprocess, as a user would."""
     return subprocess.run(
         [sys.executable, "-m", "golive", *args],

@@ -126,7 +126,11 @@ def test_mojibake_repaired_and_emoji_stripped(runbooks: dict[str, Runbook]) -> N
 
 def test_metadata(runbooks: dict[str, Runbook]) -> None:
     m0 = runbooks["000"].metadata
-    assert (m0.version, m0.last_updated, m0.scope) == ("1.0.0", "2026-01-25", "Android & iOS Customer App (DineIn)")
+    assert (m0.version, m0.last_updated, m0.scope) == (
+        "1.0.0",
+        "2026-01-25",
+        "Android & iOS Customer App (DineIn)",
+    )
     m2 = runbooks["002"].metadata
     assert m2.project == "Fynlo POS - Hardware-Free Restaurant Management Platform"
     assert m2.version == "1.0.0" and m2.last_updated == "January 2025"
@@ -155,7 +159,11 @@ def test_phases_004_day_by_day(runbooks: dict[str, Runbook]) -> None:
     assert _phase(rb, 803) == (1 * D, 1 * D + 12 * H, "launch_day")  # Day +1 Morning
     assert _phase(rb, 853) == (4 * D, 8 * D, "t0")  # Day +4 to +7
     days = sorted(
-        {s.schedule.start.days for s in rb.phases() if s.schedule and s.schedule.start is not None and s.schedule.anchor == "t0"}
+        {
+            s.schedule.start.days
+            for s in rb.phases()
+            if s.schedule and s.schedule.start is not None and s.schedule.anchor == "t0"
+        }
     )
     assert days[0] == -14 and days[-1] >= 4
     db = item_at(rb, 841)
@@ -242,7 +250,7 @@ def test_contacts_and_escalation(runbooks: dict[str, Runbook]) -> None:
     ]
     assert rb3.escalation[3].who == ["CEO"] and rb3.escalation[3].start == 60 * M
     rb1 = runbooks["001"]
-    assert [(c.role, c.name) for c in rb1.contacts][0] == ("Backend infrastructure", "DevOps team")
+    assert (rb1.contacts[0].role, rb1.contacts[0].name) == ("Backend infrastructure", "DevOps team")
     rb1_tables = [t for s in rb1.walk_sections() for t in s.tables]
     assert [t.kind for t in rb1_tables] == ["metrics", "contacts", "other"]
     telemetry = rb1_tables[0]
@@ -272,12 +280,30 @@ def test_thresholds_from_prose(runbooks: dict[str, Runbook]) -> None:
     assert (uptime.metric, uptime.op, uptime.value, uptime.target) == ("uptime", ">", 99.9, 99.95)
     assert _exprs(runbooks["003"], 212) == ["error_rate > 5%"]  # "- >5% error rate"
     telemetry = next(c for c in runbooks["001"].success_metrics if c.line == 213)
-    assert [(t.op, t.value, t.level) for t in telemetry.thresholds] == [(">", 10, "healthy"), ("<", 5, "warning")]
+    assert [(t.op, t.value, t.level) for t in telemetry.thresholds] == [
+        (">", 10, "healthy"),
+        ("<", 5, "warning"),
+    ]
 
 
 def test_rollback_criteria_and_success_metrics(runbooks: dict[str, Runbook]) -> None:
     rb2 = runbooks["002"]
-    assert [c.line for c in rb2.rollback_criteria] == [191, 192, 193, 194, 195, 196, 199, 200, 201, 202, 205, 206, 207, 208]
+    assert [c.line for c in rb2.rollback_criteria] == [
+        191,
+        192,
+        193,
+        194,
+        195,
+        196,
+        199,
+        200,
+        201,
+        202,
+        205,
+        206,
+        207,
+        208,
+    ]
     assert not next(c for c in rb2.rollback_criteria if c.line == 193).thresholds  # a person judges it
     assert [c.line for c in runbooks["004"].rollback_criteria] == [879, 880, 881, 882, 883]
     assert [c.line for c in runbooks["003"].rollback_criteria] == [208, 209, 210, 211, 212, 213]
@@ -354,7 +380,8 @@ def test_linked_files_missing_are_warnings(runbooks: dict[str, Runbook]) -> None
 def test_linked_files_are_followed(tmp_path: Path) -> None:
     (tmp_path / "index.md").write_bytes(seed_path("000").read_bytes())
     (tmp_path / "release_gates.md").write_text(
-        "# Release Gates\n\n- [ ] Crash-free sessions above 99.5% on the RC\n- [ ] Privacy policy link works\n",
+        "# Release Gates\n\n- [ ] Crash-free sessions above 99.5% on the RC\n"
+        "- [ ] Privacy policy link works\n",
         encoding="utf-8",
     )
     (tmp_path / "rollback.md").write_text(

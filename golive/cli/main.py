@@ -60,7 +60,9 @@ def cli() -> None:
 @click.argument("path", type=click.Path(dir_okay=False))
 @_overlay_option
 @_json_option
-@click.option("--summary", is_flag=True, help="Only the overview: phases, gates, sign-offs, criteria, contacts.")
+@click.option(
+    "--summary", is_flag=True, help="Only the overview: phases, gates, sign-offs, criteria, contacts."
+)
 def show(path: str, overlay: str | None, as_json: bool, summary: bool) -> None:
     """Print the runbook at PATH as a readable tree (or as JSON with --json).
 
@@ -122,7 +124,9 @@ def lint(path: str, overlay: str | None, as_json: bool, launch: str | None) -> N
     show_default=True,
     help="Output format: Markdown, golive's native YAML, or JSON.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write here instead of stdout."
+)
 def export(path: str, overlay: str | None, fmt: str, output: str | None) -> None:
     """Write the runbook at PATH as Markdown, native YAML or JSON.
 
@@ -205,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         _fail("interrupted", 130)
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - the one place every error is rendered
+    except Exception as exc:
         from golive.errors import GoliveError
 
         if isinstance(exc, GoliveError):

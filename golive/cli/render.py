@@ -79,7 +79,9 @@ def _item_label(item: Item) -> str:
 def _code_label(block: CodeBlock) -> str:
     first = next((ln for ln in block.code.splitlines() if ln.strip()), "")
     state = "[green]runnable[/]" if block.runnable else f"[dim]reference: {escape(block.reason)}[/]"
-    return f"[dim]{block.line:>4}[/dim] ```{escape(block.language or '')} {state}  [dim]{escape(first[:70])}[/]"
+    return (
+        f"[dim]{block.line:>4}[/dim] ```{escape(block.language or '')} {state}  [dim]{escape(first[:70])}[/]"
+    )
 
 
 def _add_items(tree: Tree, items: Iterable[Item]) -> None:
@@ -161,23 +163,36 @@ def render_overview(runbook: Runbook, out: Console) -> None:
             table.add_row(str(so.line), "sign-off", escape(f"{so.role} (quorum {so.quorum})"), so.source)
         for gate_item in gates[:40]:
             assert gate_item.gate is not None
-            table.add_row(str(gate_item.line), gate_item.gate.kind, escape(gate_item.text), escape(gate_item.gate.rule))
+            table.add_row(
+                str(gate_item.line), gate_item.gate.kind, escape(gate_item.text), escape(gate_item.gate.rule)
+            )
         if len(gates) > 40:
             table.add_row("", "", f"… and {len(gates) - 40} more gates", "")
         out.print(table)
-    for title, criteria in (("Rollback criteria", runbook.rollback_criteria), ("Success metrics", runbook.success_metrics)):
+    for title, criteria in (
+        ("Rollback criteria", runbook.rollback_criteria),
+        ("Success metrics", runbook.success_metrics),
+    ):
         if not criteria:
             continue
         table = Table(title=title, title_justify="left")
         for col in ("line", "as written", "threshold"):
             table.add_column(col)
         for criterion in criteria:
-            expr = "; ".join(f"{t.expression} [{t.level}]" if t.level != "critical" else t.expression for t in criterion.thresholds)
-            table.add_row(str(criterion.line), escape(criterion.text), escape(expr) if expr else "[dim]no number: a person judges[/]")
+            expr = "; ".join(
+                f"{t.expression} [{t.level}]" if t.level != "critical" else t.expression
+                for t in criterion.thresholds
+            )
+            table.add_row(
+                str(criterion.line),
+                escape(criterion.text),
+                escape(expr) if expr else "[dim]no number: a person judges[/]",
+            )
         out.print(table)
     for plan in runbook.rollout:
         steps = " → ".join(
-            f"{s.weight:g}%" + (f" (bake {format_duration(s.bake)})" if s.bake is not None else "") for s in plan.steps
+            f"{s.weight:g}%" + (f" (bake {format_duration(s.bake)})" if s.bake is not None else "")
+            for s in plan.steps
         )
         out.print(f"[bold]Rollout[/bold] (line {plan.line}): {escape(steps)}")
     if runbook.contacts or runbook.escalation:
@@ -190,8 +205,12 @@ def render_overview(runbook: Runbook, out: Console) -> None:
         for level in runbook.escalation:
             band = ""
             if level.start is not None:
-                band = f" ({format_duration(level.start)}" + (f"-{format_duration(level.end)})" if level.end else "+)")
-            table.add_row(str(level.line), f"escalation {level.level}{band}", escape(", ".join(level.who)), "")
+                band = f" ({format_duration(level.start)}" + (
+                    f"-{format_duration(level.end)})" if level.end else "+)"
+                )
+            table.add_row(
+                str(level.line), f"escalation {level.level}{band}", escape(", ".join(level.who)), ""
+            )
         out.print(table)
     if runbook.policies:
         out.print(

@@ -63,9 +63,13 @@ def parse_annotation(body: str, *, location: str, allowed: set[str]) -> dict[str
         data = yaml.safe_load(source)
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise RunbookFormatError(f"golive annotation is not a YAML mapping: {problem}", location=location) from None
+        raise RunbookFormatError(
+            f"golive annotation is not a YAML mapping: {problem}", location=location
+        ) from None
     if not isinstance(data, dict):
-        raise RunbookFormatError("golive annotation must be a mapping such as {gate: true}", location=location)
+        raise RunbookFormatError(
+            "golive annotation must be a mapping such as {gate: true}", location=location
+        )
     unknown = sorted(str(k) for k in data if k not in allowed)
     if unknown:
         raise RunbookFormatError(
@@ -137,19 +141,19 @@ class _LineLoader(yaml.SafeLoader):
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node)
         if key in seen:
             raise RunbookFormatError(
                 f"duplicate key {key!r}",
                 location=f"{{file}}:{key_node.start_mark.line + 1}:{key_node.start_mark.column + 1}",
             )
         seen.add(key)
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping = {str(k): v for k, v in loader.construct_mapping(node, deep=True).items()}
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)  # type: ignore[arg-type]
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def _rule(entry: Any, target: str, path: str, index: int) -> OverlayRule:
@@ -160,7 +164,8 @@ def _rule(entry: Any, target: str, path: str, index: int) -> OverlayRule:
     match = entry.pop("match", None)
     if not isinstance(match, dict):
         raise OverlayError(
-            f"{target}s[{index}]: 'match' is required: {{id: ...}}, {{text: ...}} or {{contains: ...}}", location=loc
+            f"{target}s[{index}]: 'match' is required: {{id: ...}}, {{text: ...}} or {{contains: ...}}",
+            location=loc,
         )
     match.pop("__line__", None)
     all_matches = bool(match.pop("all", False))
@@ -201,17 +206,17 @@ def _strip_lines(value: Any) -> Any:
 def load_overlay(path: Path) -> Overlay:
     """Read an overlay file::
 
-        golive_overlay: 1
-        gate_rules: {section_patterns: ["\\bmust pass\\b"]}
-        items:
-          - match: {text: "Backup production database"}
-            gate: true
-            checks: [{kind: file, path: /var/backups/db.sql, max_age: 2h}]
-          - match: {id: smoke-test-checklist/health}
-            checks: [{kind: http, url: "http://127.0.0.1:8000/api/health"}]
-        sections:
-          - match: {title: "Phase 2: Deployment (15-30 minutes)"}
-            phase: {start: 0s}
+    golive_overlay: 1
+    gate_rules: {section_patterns: ["\\bmust pass\\b"]}
+    items:
+      - match: {text: "Backup production database"}
+        gate: true
+        checks: [{kind: file, path: /var/backups/db.sql, max_age: 2h}]
+      - match: {id: smoke-test-checklist/health}
+        checks: [{kind: http, url: "http://127.0.0.1:8000/api/health"}]
+    sections:
+      - match: {title: "Phase 2: Deployment (15-30 minutes)"}
+        phase: {start: 0s}
     """
     name = str(path)
     try:

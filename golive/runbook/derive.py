@@ -8,6 +8,7 @@ override every rule here (their values are applied last).
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import timedelta
 from functools import lru_cache
@@ -17,6 +18,7 @@ from golive.errors import RunbookFormatError
 from golive.runbook.model import (
     CheckSpec,
     Contact,
+    Context,
     Criterion,
     EscalationLevel,
     Gate,
@@ -45,10 +47,14 @@ _OPTIONAL = re.compile(
     re.I,
 )
 _DIGIT = re.compile(r"\d")
-_HAS_NUMBER = re.compile(r"\d.*?(?:%|ms\b|x\b|\+|\bdays?\b|\bmin|\bhours?\b|/)|[<>≤≥]\s*\d|\d[^(]*\)?\s*[<>]", re.I)
+_HAS_NUMBER = re.compile(
+    r"\d.*?(?:%|ms\b|x\b|\+|\bdays?\b|\bmin|\bhours?\b|/)|[<>≤≥]\s*\d|\d[^(]*\)?\s*[<>]", re.I
+)
 _PHASE_TITLE = re.compile(r"^\s*phase\s*\d+\b", re.I)
 _CRITERIA_TITLE = re.compile(r"criteria|trigger|when to roll ?back|roll ?back if|abort criteria", re.I)
-_METRIC_TITLE = re.compile(r"success metric|\btargets?\b|\bkpis?\b|success criteria|technical metrics|business metrics", re.I)
+_METRIC_TITLE = re.compile(
+    r"success metric|\btargets?\b|\bkpis?\b|success criteria|technical metrics|business metrics", re.I
+)
 _CONTINGENCY_TITLE = re.compile(
     r"roll ?back|troubleshoot|incident|emergency|scenario|disable|recovery|mitigation|common issues", re.I
 )
@@ -58,15 +64,21 @@ _DONTS_TITLE = re.compile(r"don'?ts|do not|never", re.I)
 _DOS_TITLE = re.compile(r"\bdo'?s\b|best practices", re.I)
 _APPROVAL_ITEM = re.compile(r"^(?P<role>[A-Z][\w/&' -]{1,40}?)\s+(?:approval|sign[ -]?off)$", re.I)
 _GENERIC_ROLE = re.compile(r"^(?:final|official|launch|uat|stakeholder|quality assurance)\b", re.I)
-_PERCENT_CHAIN = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%\s*(?:(?:→|->|=>|to|,|then)\s*(\d{1,3}(?:\.\d+)?)\s*%\s*)+")
+_PERCENT_CHAIN = re.compile(
+    r"(\d{1,3}(?:\.\d+)?)\s*%\s*(?:(?:→|->|=>|to|,|then)\s*(\d{1,3}(?:\.\d+)?)\s*%\s*)+"
+)
 _PERCENT = re.compile(r"(\d{1,3}(?:\.\d+)?)\s*%")
 _STEP_LINE = re.compile(
-    r"(?:enable|increase|expand|roll ?out|ramp(?: up)?|release|go)\s+(?:for|to)\s+(\d{1,3}(?:\.\d+)?)\s*%", re.I
+    r"(?:enable|increase|expand|roll ?out|ramp(?: up)?|release|go)\s+(?:for|to)\s+(\d{1,3}(?:\.\d+)?)\s*%",
+    re.I,
 )
 _BAKE_LINE = re.compile(
-    r"(?:monitor|wait|bake|soak|observe)\w*\s+(?:for\s+)?(\d+(?:\.\d+)?|an?|one)\s*(minutes?|hours?|days?)", re.I
+    r"(?:monitor|wait|bake|soak|observe)\w*\s+(?:for\s+)?(\d+(?:\.\d+)?|an?|one)\s*(minutes?|hours?|days?)",
+    re.I,
 )
-_BAND = re.compile(r"\(\s*(?:(\d+)\s*(?:-|–|to)\s*(\d+)|>\s*(\d+)|(\d+)\+)\s*(min|minutes|h|hours?)?[^)]*\)", re.I)
+_BAND = re.compile(
+    r"\(\s*(?:(\d+)\s*(?:-|–|to)\s*(\d+)|>\s*(\d+)|(\d+)\+)\s*(min|minutes|h|hours?)?[^)]*\)", re.I
+)
 _POLICIES: list[tuple[str, str]] = [
     (r"friday", "no_friday"),
     (r"weekend", "no_weekend"),
@@ -108,8 +120,11 @@ def derive(
     ``**Key**: value`` paragraphs.
     """
     _metadata(runbook, metadata_fields, front_matter)
+    _apply_annotations(annotations, before_gates=True)  # owners and phases set by hand are inherited
     for section in runbook.sections:
-        _sections(section, parents=[], day=None, parent_start=None, owner=None, context="normal", optional=False)
+        _sections(
+            section, parents=[], day=None, parent_start=None, owner=None, context="normal", optional=False
+        )
     _fill_phase_windows(runbook.sections)
     _apply_annotations(annotations, before_gates=True)
     _gates(runbook.sections, runbook.gate_rules)
@@ -177,9 +192,11 @@ def _sections(
         section.schedule = parse_schedule(title, day=day, parent_start=parent_start)
     if section.schedule is not None:
         sched = section.schedule
-        if sched.anchor == "t0" and sched.start is not None and sched.end is not None:
-            if sched.end - sched.start == timedelta(days=1) and sched.start.seconds == 0:
-                day = sched.start.days
+        whole_day = (
+            sched.start is not None and sched.end is not None and sched.end - sched.start == timedelta(days=1)
+        )
+        if sched.anchor == "t0" and whole_day and sched.start is not None and sched.start.seconds == 0:
+            day = sched.start.days
         if sched.start is not None and sched.anchor == "t0":
             parent_start = sched.start
     for key, value in section.fields.items():
@@ -264,7 +281,6 @@ def _item(
         item.thresholds = parse_thresholds(
             item.text,
             context=context_text,
-            level="critical" if context in ("criterion", "metric") else "critical",
         )
     child_optional = item.optional and item.kind == "step"
     for child in item.items:
@@ -273,7 +289,7 @@ def _item(
 
 def _fill_phase_windows(sections: list[Section]) -> None:
     phases = [s for s in sections if s.schedule is not None]
-    for current, nxt in zip(phases, phases[1:], strict=False):
+    for current, nxt in itertools.pairwise(phases):
         a, b = current.schedule, nxt.schedule
         assert a is not None and b is not None
         if (
@@ -291,7 +307,9 @@ def _fill_phase_windows(sections: list[Section]) -> None:
 # --- annotations ----------------------------------------------------------------
 
 
-def _apply_annotations(annotations: dict[int, tuple[Any, dict[str, Any], str]], *, before_gates: bool) -> None:
+def _apply_annotations(
+    annotations: dict[int, tuple[Any, dict[str, Any], str]], *, before_gates: bool
+) -> None:
     for target, data, location in annotations.values():
         try:
             if before_gates:
@@ -306,13 +324,16 @@ def _apply_plain(target: Item | Section, data: dict[str, Any]) -> None:
     for key, value in data.items():
         if key == "owner":
             target.owner = str(value)
-            if isinstance(target, Section):
-                for item in target.all_items():
-                    item.owner = str(value)
         elif key == "optional":
             target.optional = bool(value)
         elif key == "contingency":
-            target.context = "contingency" if value else "normal"
+            context: Context = "contingency" if value else "normal"
+            target.context = context
+            if isinstance(target, Section):
+                for section in target.walk():
+                    section.context = context
+                    for item in section.all_items():
+                        item.context = context
         elif key == "duration":
             rng = parse_duration_range(str(value))
             if rng is None:
@@ -338,7 +359,9 @@ def _apply_gate(target: Item | Section, value: Any, location: str) -> None:
         return
     kind = value if value in ("hard", "phase", "signoff") else "hard"
     if value is not True and value not in ("hard", "phase", "signoff"):
-        raise RunbookFormatError("gate: expected true, false, 'hard', 'phase' or 'signoff'", location=location)
+        raise RunbookFormatError(
+            "gate: expected true, false, 'hard', 'phase' or 'signoff'", location=location
+        )
     target.gate = Gate(kind=kind, rule="annotation")
     if isinstance(target, Section):
         for item in target.all_items():
@@ -414,7 +437,7 @@ def _gate_item(item: Item, inherited: Gate | None, phase_p: _Patterns, item_p: _
         item.gate = inherited  # an approval inside a phase go/no-go gates that phase
     elif hit := item_p.match(own):
         kind = "signoff" if re.search(r"sign[ -]?off|approv", own, re.I) else "hard"
-        item.gate = Gate(kind=kind, rule=f"item:{hit}")  # type: ignore[arg-type]
+        item.gate = Gate(kind=kind, rule=f"item:{hit}")
     elif inherited is not None:
         item.gate = inherited
     for child in item.items:
@@ -428,14 +451,16 @@ def _sign_offs(runbook: Runbook, annotations: dict[int, tuple[Any, dict[str, Any
     out: list[SignOff] = []
     seen: set[tuple[str, str | None]] = set()
 
-    def add(role: str, source: str, section: str | None, line: int, file: str | None, quorum: int = 1) -> None:
+    def add(
+        role: str, source: str, section: str | None, line: int, file: str | None, quorum: int = 1
+    ) -> None:
         role = clean_title(role).strip(" *:")
         key = (role.lower(), section)
         if not role or key in seen:
             return
         seen.add(key)
         out.append(
-            SignOff(role=role, source=source, section=section, line=line, file=file, quorum=quorum)  # type: ignore[arg-type]
+            SignOff(role=role, source=source, section=section, line=line, file=file, quorum=quorum)
         )
 
     for section in runbook.walk_sections():
@@ -446,7 +471,11 @@ def _sign_offs(runbook: Runbook, annotations: dict[int, tuple[Any, dict[str, Any
                     if role_col is not None and role_col < len(row.cells):
                         add(row.cells[role_col], "table", None, row.line, table.file)
         gate_section = section.gate is not None and section.gate.kind in ("hard", "phase")
-        if gate_section and section.owner and re.search(r"go[ /-]*no[ -]*go|decision|approval", section.title, re.I):
+        if (
+            gate_section
+            and section.owner
+            and re.search(r"go[ /-]*no[ -]*go|decision|approval", section.title, re.I)
+        ):
             scope = None if section.gate and section.gate.kind == "hard" else section.id
             add(section.owner, "owner", scope, section.line, section.file)
         for item in section.all_items():
@@ -469,8 +498,17 @@ def _sign_offs(runbook: Runbook, annotations: dict[int, tuple[Any, dict[str, Any
             if isinstance(role, dict):
                 quorum = role.get("quorum", 1)
                 if not isinstance(quorum, int) or quorum < 1:
-                    raise RunbookFormatError("sign_off.quorum: expected a positive integer", location=location)
-                add(str(role.get("role", "")), "annotation", getattr(target, "id", None), target.line, target.file, quorum)
+                    raise RunbookFormatError(
+                        "sign_off.quorum: expected a positive integer", location=location
+                    )
+                add(
+                    str(role.get("role", "")),
+                    "annotation",
+                    getattr(target, "id", None),
+                    target.line,
+                    target.file,
+                    quorum,
+                )
             else:
                 add(str(role), "annotation", getattr(target, "id", None), target.line, target.file)
     return out
@@ -533,7 +571,9 @@ def _table_contacts(table: Table) -> list[Contact]:
     out = []
     for row in table.rows:
         cells = row.cells
-        role = pick(cells, "role", "service", "issue", "team", "type", "vendor") or (cells[0] if cells else "")
+        role = pick(cells, "role", "service", "issue", "team", "type", "vendor") or (
+            cells[0] if cells else ""
+        )
         contact = pick(cells, "contact")
         out.append(
             Contact(
@@ -562,7 +602,9 @@ def _bullet_contact(text: str, line: int, file: str | None) -> Contact | None:
     name = parts[0] if parts else None
     phone = next((p for p in parts[1:] if re.search(r"phone|\+?\d[\d ()-]{6,}", p, re.I)), None)
     email = next((p for p in parts[1:] if "@" in p or "email" in p.lower()), None)
-    return Contact(role=match.group("role").strip(), name=name, phone=phone, email=email, line=line, file=file)
+    return Contact(
+        role=match.group("role").strip(), name=name, phone=phone, email=email, line=line, file=file
+    )
 
 
 def _level(item: Item, n: int) -> EscalationLevel:
@@ -580,7 +622,9 @@ def _level(item: Item, n: int) -> EscalationLevel:
     level = int(level_match.group(1)) if level_match else n
     who_text = _BAND.sub("", text)
     who_text = re.sub(r"^\s*level\s*\d+\s*:?", "", who_text, flags=re.I)
-    who = [clean_title(w).strip(" :+") for w in re.split(r"\s*\+\s*|,\s*|\s+and\s+", who_text) if w.strip(" :+")]
+    who = [
+        clean_title(w).strip(" :+") for w in re.split(r"\s*\+\s*|,\s*|\s+and\s+", who_text) if w.strip(" :+")
+    ]
     return EscalationLevel(
         level=level,
         who=who,
@@ -637,7 +681,11 @@ def _criteria(runbook: Runbook) -> tuple[list[Criterion], list[Criterion]]:
                     found.extend(parse_thresholds(f"{subject} {cell}", level=level))
                 metrics.append(
                     Criterion(
-                        text=" | ".join(row.cells), line=row.line, file=table.file, section=section.id, thresholds=found
+                        text=" | ".join(row.cells),
+                        line=row.line,
+                        file=table.file,
+                        section=section.id,
+                        thresholds=found,
                     )
                 )
     return rollback, metrics
@@ -695,7 +743,9 @@ def _plan_from(text: str, line: int, file: str | None) -> RolloutPlan | None:
     if chain and re.search(r"roll ?out|staged|canary|phased|traffic|users", plain, re.I):
         weights = [float(w) for w in _PERCENT.findall(chain.group(0))]
         if len(weights) >= 2 and weights == sorted(weights) and weights[-1] == 100:
-            return RolloutPlan(steps=[RolloutStep(weight=w) for w in weights], text=plain.strip(), line=line, file=file)
+            return RolloutPlan(
+                steps=[RolloutStep(weight=w) for w in weights], text=plain.strip(), line=line, file=file
+            )
     return None
 
 

@@ -20,6 +20,7 @@ from golive.runbook.text import clean_title, slugify, strip_markdown
 
 __all__ = ["semantic", "to_markdown"]
 
+_HEADER_STEP = re.compile(r"^\s*\*\*[^*]+\*\*\s*(?:\([^)]*\))?\s*:?\s*$")
 _VOLATILE = {"line", "file", "files", "content_hash", "warnings"}
 
 
@@ -67,7 +68,9 @@ class _Writer:
         if front:
             import yaml
 
-            self.emit("---", yaml.safe_dump(front, sort_keys=False, allow_unicode=True).rstrip("\n"), "---", "")
+            self.emit(
+                "---", yaml.safe_dump(front, sort_keys=False, allow_unicode=True).rstrip("\n"), "---", ""
+            )
         for section in self.runbook.sections:
             self.section(section)
         text = "\n".join(self.out).rstrip("\n") + "\n"
@@ -86,7 +89,9 @@ class _Writer:
         for n in section.notes:
             if n.kind == "paragraph":
                 covered.update(re.findall(r"\*\*([^*]+?)\s*:?\s*\*\*", n.text))
-        missing = {k: v for k, v in section.fields.items() if k not in covered and k.rstrip(":") not in covered}
+        missing = {
+            k: v for k, v in section.fields.items() if k not in covered and k.rstrip(":") not in covered
+        }
         if missing:
             self.emit(*(f"**{k}**: {v}" for k, v in missing.items()))
             self.blank()
@@ -96,18 +101,18 @@ class _Writer:
         for table in section.tables:
             self.table(table)
             self.blank()
-        for note in section.notes:
-            if not note.text.rstrip().endswith(":"):
-                self.note(note)
+        for plain in section.notes:
+            if not plain.text.rstrip().endswith(":"):
+                self.note(plain)
         label_notes = {
             clean_title(strip_markdown(n.text.rstrip().rstrip(":"))): n
             for n in section.notes
             if n.text.rstrip().endswith(":") and n.kind == "paragraph"
         }
         used = self.items(section, label_notes)
-        for note in section.notes:
-            if note.text.rstrip().endswith(":") and id(note) not in used:
-                self.note(note)
+        for label in section.notes:
+            if label.text.rstrip().endswith(":") and id(label) not in used:
+                self.note(label)
         for child in section.sections:
             self.section(child)
 
@@ -186,7 +191,7 @@ class _Writer:
     def item_list(self, items: list[Item], indent: str, section: Section) -> None:
         number = 0
         previous_kind: str | None = None
-        for index, item in enumerate(items):
+        for item in items:
             ordered = item.kind == "step"
             if previous_kind is not None and (previous_kind == "step") != ordered:
                 self.blank()
@@ -208,15 +213,19 @@ class _Writer:
                 self.blank()
             if item.items:
                 self.item_list(item.items, inner, section)
-            is_last = index == len(items) - 1
-            if ordered and not item.items and not item.code_blocks and not is_last and indent == "":
-                pass
             previous_kind = "step" if ordered else "bullet"
-        if items and items[-1].kind == "step" and not items[-1].items and not items[-1].code_blocks and indent == "":
+        last = items[-1] if items else None
+        if (
+            last is not None
+            and last.kind == "step"
+            and not last.items
+            and not last.code_blocks
+            and indent == ""
+            and _HEADER_STEP.match(last.text_raw)
+        ):
             # a bold-only last step would capture what follows it; a break ends it
-            if re.match(r"^\s*\*\*[^*]+\*\*\s*(?:\([^)]*\))?\s*:?\s*$", items[-1].text_raw):
-                self.blank()
-                self.emit("---")
+            self.blank()
+            self.emit("---")
 
     def item_annotation(self, item: Item, section: Section) -> str:
         data: dict[str, Any] = {}

@@ -113,9 +113,9 @@ def reconcile(old: Runbook, new: Runbook, *, threshold: float = 0.75) -> dict[st
     for sec, item in pending:
         candidates = [c for c in old_by_text.get(normalize(item.text), []) if c[1].id not in claimed]
         same = [c for c in candidates if c[0] == sec]
-        pick = (same or candidates or [None])[0]
-        if pick is not None:
-            adopt(item, pick[1].id)
+        choices = same or candidates
+        if choices:
+            adopt(item, choices[0][1].id)
         else:
             remaining.append((sec, item))
     for sec, item in remaining:

@@ -34,14 +34,18 @@ def read_text(path: Path) -> tuple[str, bytes]:
             raise InputError("is a directory, not a runbook file", location=name)
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise InputError(f"file is too large for a runbook ({size} bytes; limit {MAX_BYTES})", location=name)
+            raise InputError(
+                f"file is too large for a runbook ({size} bytes; limit {MAX_BYTES})", location=name
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", location=name) from None
     except PermissionError:
         raise InputError("permission denied", location=name) from None
     except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc.__class__.__name__}", location=name) from None
+        raise InputError(
+            f"cannot read file: {exc.strerror or exc.__class__.__name__}", location=name
+        ) from None
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise InputError("binary data (NUL byte): not a text runbook", location=f"{name}:{line}")
@@ -116,7 +120,7 @@ def _follow_links(main: Path, parsed: ParsedFile, digest: Any) -> list[tuple[Par
                     missing.add(relative)
                     current.warnings.append(
                         ImportWarning(
-                            message=f"linked file {relative} not found; its content is not part of this runbook",
+                            message=f"linked file {relative} not found; its items are not in the runbook",
                             line=link.line,
                             file=current.file,
                         )
@@ -207,11 +211,15 @@ def _finish(runbook: Runbook, main: ParsedFile, files: list[ParsedFile], overlay
         try:
             runbook.gate_rules = GateRules.model_validate({**runbook.gate_rules.model_dump(), **rules})
         except ValueError as exc:
-            raise InputError(f"gate_rules: {str(exc).splitlines()[-1].strip()}", location=runbook.file) from None
+            raise InputError(
+                f"gate_rules: {str(exc).splitlines()[-1].strip()}", location=runbook.file
+            ) from None
     return derive(runbook, annotations=annotations, metadata_fields=fields, front_matter=main.front_matter)
 
 
-def apply_overlay(runbook: Runbook, overlay: Overlay, annotations: dict[int, tuple[Any, dict[str, Any], str]]) -> None:
+def apply_overlay(
+    runbook: Runbook, overlay: Overlay, annotations: dict[int, tuple[Any, dict[str, Any], str]]
+) -> None:
     """Attach an overlay's data to the items and sections it matches.
 
     A rule that matches nothing is an error (a typo must not silently disable a
@@ -238,7 +246,9 @@ def _matches(rule: OverlayRule, pool: list[Any], path: str, text_of: Any) -> lis
         found = [t for t in pool if needle and needle in normalize(text_of(t))]
     where = f"{path}:{rule.line}"
     if not found:
-        raise OverlayError(f"{rule.target} matching {rule.describe()} not found in the runbook", location=where)
+        raise OverlayError(
+            f"{rule.target} matching {rule.describe()} not found in the runbook", location=where
+        )
     if len(found) > 1 and not rule.all_matches:
         lines = ", ".join(str(t.line) for t in found[:5])
         raise OverlayError(
@@ -249,7 +259,12 @@ def _matches(rule: OverlayRule, pool: list[Any], path: str, text_of: Any) -> lis
     return found
 
 
-def _add(annotations: dict[int, tuple[Any, dict[str, Any], str]], target: Item | Section, rule: OverlayRule, path: str) -> None:
+def _add(
+    annotations: dict[int, tuple[Any, dict[str, Any], str]],
+    target: Item | Section,
+    rule: OverlayRule,
+    path: str,
+) -> None:
     data = dict(rule.data)
     if "id" in data:
         target.id = str(data.pop("id"))

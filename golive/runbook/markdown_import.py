@@ -151,11 +151,13 @@ _KNOWN_COMMANDS = frozenset(
     terraform alembic make eas expo psql pg_dump pg_restore netlify fastlane bash sh node go cargo ls cat grep
     jq redis-cli systemctl ssh scp aws gcloud az flutter dart supabase heroku fly flyctl ansible mvn gradle
     ./gradlew rake bundle rails php composer dotnet java openssl dig nslookup nc telnet sudo export echo
-    mongosh mysql sqlite3 uvicorn gunicorn celery vercel firebase gh tar rsync""".split()
+    mongosh mysql sqlite3 uvicorn gunicorn celery vercel firebase gh tar rsync""".split()  # noqa: SIM905
 )
 _HTTP_METHOD = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+\S+")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,}(?:=\S*)?$")
-_PATHISH = re.compile(r"^(?:[\w.-]*/[\w./{}:-]*|[\w-]+\.(?:md|py|tsx?|jsx?|json|ya?ml|toml|sh|sql|txt|env|cfg|ini))$")
+_PATHISH = re.compile(
+    r"^(?:[\w.-]*/[\w./{}:-]*|[\w-]+\.(?:md|py|tsx?|jsx?|json|ya?ml|toml|sh|sql|txt|env|cfg|ini))$"
+)
 
 
 def classify_inline_code(code: str) -> str:
@@ -345,7 +347,9 @@ class _Importer:
         line = self.line_of(node)
         inline = node.children[0] if node.children else None
         raw = inline.content if inline is not None else ""
-        original = self.raw_lines[line - 1].strip().lstrip("#").strip() if 0 < line <= len(self.raw_lines) else raw
+        original = (
+            self.raw_lines[line - 1].strip().lstrip("#").strip() if 0 < line <= len(self.raw_lines) else raw
+        )
         if node.markup in ("=", "-"):
             original = raw
         title = clean_title(strip_markdown(strip_annotations(raw)))
@@ -353,7 +357,9 @@ class _Importer:
         if inline is not None:
             self.collect_links(inline, line, section)
         for body in find_annotations(raw):
-            self.annotate(section, parse_annotation(body, location=self.loc(line), allowed=SECTION_KEYS), line)
+            self.annotate(
+                section, parse_annotation(body, location=self.loc(line), allowed=SECTION_KEYS), line
+            )
         if level == 1 and self.title is None:
             self.title = title
             self.title_raw = original
@@ -452,7 +458,7 @@ class _Importer:
         kind = "task" if box else ("step" if ordered else "bullet")
         nested_items = False
         for c in children:
-            if c.type == "bullet_list" or c.type == "ordered_list":
+            if c.type in {"bullet_list", "ordered_list"}:
                 nested_items = True
                 break
         is_item = kind != "bullet" or host is not None or self.checklist_context(state) or nested_items
@@ -473,7 +479,7 @@ class _Importer:
             clean = strip_annotations(content)
         item = Item(
             id=str(annotation.get("id", "")),
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             text=clean_title(strip_markdown(clean.replace("\n", " "))),
             text_raw=clean,
             line=line,
@@ -532,7 +538,10 @@ class _Importer:
         rows: list[TableRow] = []
         for part in node.children:
             for tr in part.children:
-                cells = [clean_title(strip_markdown(td.children[0].content if td.children else "")) for td in tr.children]
+                cells = [
+                    clean_title(strip_markdown(td.children[0].content if td.children else ""))
+                    for td in tr.children
+                ]
                 for td in tr.children:
                     if td.children:
                         self.collect_links(td.children[0], self.line_of(tr), state.section)
@@ -550,7 +559,9 @@ class _Importer:
             return
         if parent is not None:
             for body in bodies:
-                self.annotate(parent, parse_annotation(body, location=self.loc(line), allowed=ITEM_KEYS), line)
+                self.annotate(
+                    parent, parse_annotation(body, location=self.loc(line), allowed=ITEM_KEYS), line
+                )
             return
         if self.state is None:
             for body in bodies:
@@ -565,7 +576,9 @@ class _Importer:
         elif state.last_list:
             target = state.last_list[-1]
             for body in bodies:
-                self.annotate(target, parse_annotation(body, location=self.loc(line), allowed=ITEM_KEYS), line)
+                self.annotate(
+                    target, parse_annotation(body, location=self.loc(line), allowed=ITEM_KEYS), line
+                )
         else:
             self.warnings.append(
                 ImportWarning(
@@ -587,12 +600,14 @@ class _Importer:
             self.front_matter = {str(k): v for k, v in data.items()}
         else:
             self.warnings.append(
-                ImportWarning(message="front matter is not a YAML mapping; kept as a note", line=1, file=self.file)
+                ImportWarning(
+                    message="front matter is not a YAML mapping; kept as a note", line=1, file=self.file
+                )
             )
             self.note(node.content, 1, "other", None)
 
     def note(self, text: str, line: int, kind: str, parent: Item | None) -> None:
-        note = Note(text=text.rstrip("\n"), line=line, file=self.file, kind=kind)  # type: ignore[arg-type]
+        note = Note(text=text.rstrip("\n"), line=line, file=self.file, kind=kind)
         if parent is not None:
             parent.notes.append(note)
         else:
@@ -608,13 +623,15 @@ class _Importer:
             if not isinstance(data["id"], str | int) or not str(data["id"]).strip():
                 from golive.errors import RunbookFormatError
 
-                raise RunbookFormatError("annotation 'id' must be a non-empty string", location=self.loc(line))
+                raise RunbookFormatError(
+                    "annotation 'id' must be a non-empty string", location=self.loc(line)
+                )
             target.id = str(data["id"])
 
     # -- inline -----------------------------------------------------------
     def inline_code(self, inline: Node, line: int) -> list[InlineCode]:
         return [
-            InlineCode(code=code, kind=classify_inline_code(code), line=line, file=self.file)  # type: ignore[arg-type]
+            InlineCode(code=code, kind=classify_inline_code(code), line=line, file=self.file)
             for code in inline_code_spans(inline.inline)
         ]
 

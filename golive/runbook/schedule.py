@@ -49,7 +49,8 @@ _CLOCK = re.compile(
 _DUR_RANGE = re.compile(rf"\b{_NUM}\s*(?:-|–|to)\s*{_NUM}\s*{_UNIT}\b", re.I)
 _DUR = re.compile(rf"\b{_NUM}\s*{_UNIT}\b", re.I)
 _ANY = re.compile(
-    r"\bT\s*[-+±]|\bday\s*[-+]|launch day|go[- ]live day|cutover day|\bbefore\b|\bafter\b|\bfirst\b|\bwithin\b|"
+    r"\bT\s*[-+±]|\bday\s*[-+]|launch day|go[- ]live day|cutover day|"
+    r"\bbefore\b|\bafter\b|\bfirst\b|\bwithin\b|"
     r"\d:\d\d|\d\s*[AaPp]\.?[Mm]\b",
     re.I,
 )
@@ -80,7 +81,9 @@ def _clock(hour: str, minute: str | None, ampm: str | None) -> timedelta:
     return timedelta(hours=h, minutes=m)
 
 
-def parse_schedule(text: str, *, day: int | None = None, parent_start: timedelta | None = None) -> Schedule | None:
+def parse_schedule(
+    text: str, *, day: int | None = None, parent_start: timedelta | None = None
+) -> Schedule | None:
     """A schedule read from a heading or step title, or None.
 
     ``day`` is the enclosing day relative to launch (for wall-clock windows);
@@ -120,7 +123,9 @@ def parse_schedule(text: str, *, day: int | None = None, parent_start: timedelta
         match = _T_ZERO.search(text)
         assert match is not None
         if match.group(1):
-            return Schedule(label=match.group(0), start=timedelta(0), end=timedelta(days=1), anchor="launch_day")
+            return Schedule(
+                label=match.group(0), start=timedelta(0), end=timedelta(days=1), anchor="launch_day"
+            )
         return Schedule(label=match.group(0), start=timedelta(0))
     if _LAUNCH_DAY.search(text):
         match = _LAUNCH_DAY.search(text)

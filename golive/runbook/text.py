@@ -18,25 +18,21 @@ __all__ = [
     "strip_markdown",
 ]
 
-_FTFY_CONFIG: object | None = None
 
-
+@lru_cache(maxsize=1)
 def _ftfy_config() -> object:
-    global _FTFY_CONFIG
-    if _FTFY_CONFIG is None:
-        import ftfy
+    import ftfy
 
-        _FTFY_CONFIG = ftfy.TextFixerConfig(
-            unescape_html=False,
-            remove_terminal_escapes=False,
-            uncurl_quotes=False,
-            fix_latin_ligatures=False,
-            fix_character_width=False,
-            fix_line_breaks=False,
-            normalization=None,
-            explain=False,
-        )
-    return _FTFY_CONFIG
+    return ftfy.TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=False,
+        uncurl_quotes=False,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        fix_line_breaks=False,
+        normalization=None,
+        explain=False,
+    )
 
 
 @lru_cache(maxsize=4096)

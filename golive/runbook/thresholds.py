@@ -105,7 +105,10 @@ _WORDCMP = re.compile(
     re.I,
 )
 _PLUS = re.compile(rf"\b{_NUMBER}\s*{_UNIT}\+", re.I)
-_FOR = re.compile(r"\bfor\s*(?:>|>=|more than|over|at least)?\s*(\d+(?:\.\d+)?)\s*(seconds?|minutes?|mins?|hours?|s|m|h)\b", re.I)
+_FOR = re.compile(
+    r"\bfor\s*(?:>|>=|more than|over|at least)?\s*(\d+(?:\.\d+)?)\s*(seconds?|minutes?|mins?|hours?|s|m|h)\b",
+    re.I,
+)
 _FAILING_FOR = re.compile(
     r"(?P<subject>[\w ]*?(?:fail\w*|down\w*|unavailable|outage))\s*(?:for\s*)?(?:>|>=|more than|over)\s*"
     r"(\d+(?:\.\d+)?)\s*(seconds?|minutes?|mins?|hours?)\b",
@@ -166,7 +169,7 @@ def parse_thresholds(text: str, *, context: str = "", level: str = "critical") -
                 unit="bool",
                 for_duration=_duration(match.group(2), match.group(3)),
                 text=plain,
-                level=level,  # type: ignore[arg-type]
+                level=level,
             )
         )
         return found
@@ -214,9 +217,11 @@ def parse_thresholds(text: str, *, context: str = "", level: str = "critical") -
             subject = plain[end:].strip(" ()") or context or plain
         if re.fullmatch(r"[\W\d]*", subject) or len(subject) < 3:
             subject = context or plain
-        metric_source = f"{subject} {context}" if metric_name(subject) == "_".join(
-            re.findall(r"[a-z0-9]+", subject.lower())[:4]
-        ) else subject
+        metric_source = (
+            f"{subject} {context}"
+            if metric_name(subject) == "_".join(re.findall(r"[a-z0-9]+", subject.lower())[:4])
+            else subject
+        )
         metric = metric_name(metric_source)
         if unit == "d" and metric == "value":
             metric = "days_remaining"
@@ -224,16 +229,16 @@ def parse_thresholds(text: str, *, context: str = "", level: str = "critical") -
             Threshold(
                 metric=metric,
                 subject=subject,
-                op=op,  # type: ignore[arg-type]
+                op=op,
                 value=value,
                 unit=unit,
                 percentile=percentile,
                 for_duration=_duration(for_match.group(1), for_match.group(2)) if for_match else None,
                 sustained=sustained,
-                relative_to=relative,  # type: ignore[arg-type]
+                relative_to=relative,
                 target=target,
                 text=plain,
-                level=level,  # type: ignore[arg-type]
+                level=level,
             )
         )
         # one sentence states one threshold per subject; "(target: X)" is not another
