@@ -312,7 +312,7 @@ def html(draw: st.DrawFn, wild: bool) -> str:
 
 
 @st.composite
-def list_block(draw: st.DrawFn, wild: bool, depth: int) -> str:
+def list_block(draw: st.DrawFn, wild: bool, depth: int, quirks: bool = True) -> str:
     ordered = draw(st.booleans())
     if ordered:
         delim = draw(st.sampled_from(".)"))
@@ -328,12 +328,14 @@ def list_block(draw: st.DrawFn, wild: bool, depth: int) -> str:
         width = len(marker) + gap
         box = draw(st.sampled_from(["", "", "[ ] ", "[x] ", "[X] "]))
         text = draw(inline(wild=wild, max_words=5))
+        if not quirks:
+            text = "Item " + text  # an item's first block is its paragraph
         annotation = draw(st.sampled_from(["", "", "", *_ANNOTATIONS]))
         head = f"{marker}{' ' * gap}{box}{text}" + (f" {annotation}" if annotation else "")
         children: list[str] = []
         if depth < 4:
             for _ in range(draw(st.integers(0, 2))):
-                children.append(draw(child_block(wild=wild, depth=depth + 1)))
+                children.append(draw(child_block(wild=wild, depth=depth + 1, quirks=quirks, in_item=True)))
         body = head
         for child in children:
             sep = "\n" if (tight and child.lstrip()[:1] in "-*+0123456789") else "\n\n"
@@ -343,20 +345,20 @@ def list_block(draw: st.DrawFn, wild: bool, depth: int) -> str:
 
 
 @st.composite
-def blockquote(draw: st.DrawFn, wild: bool, depth: int) -> str:
-    inner = draw(st.lists(child_block(wild=wild, depth=depth + 1), min_size=1, max_size=3))
+def blockquote(draw: st.DrawFn, wild: bool, depth: int, quirks: bool = True) -> str:
+    inner = draw(st.lists(child_block(wild=wild, depth=depth + 1, quirks=quirks), min_size=1, max_size=3))
     text = "\n\n".join(inner)
     return "\n".join(("> " + line) if line else ">" for line in text.split("\n"))
 
 
-def child_block(wild: bool, depth: int) -> st.SearchStrategy[str]:
+def child_block(wild: bool, depth: int, quirks: bool = True, in_item: bool = False) -> st.SearchStrategy[str]:
     options = [
-        list_block(wild=wild, depth=depth),
+        list_block(wild=wild, depth=depth, quirks=quirks),
         fence(wild=wild),
         paragraph(wild=wild),
     ]
-    if depth < 3:
-        options.append(blockquote(wild=wild, depth=depth))
+    if depth < 3 and (quirks or not in_item):
+        options.append(blockquote(wild=wild, depth=depth, quirks=quirks))
     if wild:
         options += [indented_code(), html(wild=True)]
     return st.one_of(options)
@@ -394,7 +396,7 @@ def heading(draw: st.DrawFn, wild: bool) -> str:
 
 
 @st.composite
-def documents(draw: st.DrawFn, wild: bool = True) -> str:
+def documents(draw: st.DrawFn, wild: bool = True, quirks: bool = True) -> str:
     """A Markdown runbook built from the grammar; ``wild`` adds malformed input."""
     blocks: list[str] = []
     if draw(st.integers(0, 4)) == 0:
@@ -411,8 +413,8 @@ def documents(draw: st.DrawFn, wild: bool = True) -> str:
         )
     if draw(st.booleans()):
         blocks.append("<!-- golive: {gate_rules: {section_patterns: ['launch']}} -->")
-    top = [heading(wild=wild), list_block(wild=wild, depth=0), fence(wild=wild), paragraph(wild=wild)]
-    top += [table(), blockquote(wild=wild, depth=0), st.just("---"), html(wild=wild)]
+    top = [heading(wild=wild), list_block(wild=wild, depth=0, quirks=quirks), fence(wild=wild), paragraph(wild=wild)]
+    top += [table(), blockquote(wild=wild, depth=0, quirks=quirks), st.just("---"), html(wild=wild)]
     if wild:
         top.append(indented_code())
     blocks.extend(draw(st.lists(st.one_of(top), min_size=1, max_size=12)))

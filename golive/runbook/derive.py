@@ -481,13 +481,10 @@ def _sign_offs(runbook: Runbook, annotations: dict[int, tuple[Any, dict[str, Any
         for item in section.all_items():
             if item.gate is not None and item.gate.kind == "phase" and item.kind == "step" and item.owner:
                 add(item.owner, "owner", section.id, item.line, item.file)
+            if item.gate is None or item.gate.kind != "signoff":
+                continue
             match = _APPROVAL_ITEM.match(item.text)
-            if (
-                match
-                and item.gate is not None
-                and item.gate.kind == "signoff"
-                and not _GENERIC_ROLE.match(match.group("role"))
-            ):
+            if match and not _GENERIC_ROLE.match(match.group("role")):
                 add(match.group("role"), "item", None, item.line, item.file)
     for target, data, location in annotations.values():
         if "sign_off" not in data:
@@ -710,10 +707,11 @@ def _rollout(runbook: Runbook) -> list[RolloutPlan]:
     for section in runbook.walk_sections():
         sources: list[tuple[str, int, str | None]] = []
         for item in section.all_items():
-            sources.append((item.text, item.line, item.file))
-            sources.extend((b.code, b.line, b.file) for b in item.code_blocks)
-        sources.extend((b.code, b.line, b.file) for b in section.code_blocks)
-        sources.extend((n.text, n.line, n.file) for n in section.notes)
+            if "%" in item.text:
+                sources.append((item.text, item.line, item.file))
+            sources.extend((b.code, b.line, b.file) for b in item.code_blocks if "%" in b.code)
+        sources.extend((b.code, b.line, b.file) for b in section.code_blocks if "%" in b.code)
+        sources.extend((n.text, n.line, n.file) for n in section.notes if "%" in n.text)
         for text, line, file in sources:
             plan = _plan_from(text, line, file)
             if plan is not None:

@@ -157,7 +157,9 @@ def parse_thresholds(text: str, *, context: str = "", level: str = "critical") -
     target = float(target_match.group(1)) if target_match else None
     for_match = _FOR.search(plain)
 
-    match = _FAILING_FOR.search(plain)
+    lowered = plain.lower()
+    stateful = "fail" in lowered or "down" in lowered or "unavailable" in lowered or "outage" in lowered
+    match = _FAILING_FOR.search(plain) if stateful else None
     if match:
         subject = match.group("subject").strip() or plain
         found.append(
