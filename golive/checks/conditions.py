@@ -29,7 +29,20 @@ __all__ = ["Condition", "compile_condition", "evaluate", "render_value", "to_cel
 
 _DURATION_LITERAL = re.compile(r"(?<![\w.\"'])(\d+(?:\.\d+)?)(ms|us|ns|s|m|h|d)\b")
 _IDENT_PATH = re.compile(r"(?<![\w.\"'])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
-_RESERVED = {"true", "false", "null", "in", "has", "size", "duration", "timestamp", "int", "double", "string", "matches"}
+_RESERVED = {
+    "true",
+    "false",
+    "null",
+    "in",
+    "has",
+    "size",
+    "duration",
+    "timestamp",
+    "int",
+    "double",
+    "string",
+    "matches",
+}
 
 
 def _outside_strings(text: str) -> list[tuple[bool, str]]:
@@ -69,7 +82,9 @@ def _desugar(text: str) -> str:
             return f'duration("{float(number) * 24:g}h")'
         return f'duration("{number}{unit}")'
 
-    return "".join(_DURATION_LITERAL.sub(duration, chunk) if code else chunk for code, chunk in _outside_strings(text))
+    return "".join(
+        _DURATION_LITERAL.sub(duration, chunk) if code else chunk for code, chunk in _outside_strings(text)
+    )
 
 
 def _identifiers(text: str) -> list[str]:
@@ -104,7 +119,9 @@ def _environment() -> Any:
     return celpy.Environment()
 
 
-def compile_condition(expression: str, *, known: set[str] | None = None, location: str | None = None) -> Condition:
+def compile_condition(
+    expression: str, *, known: set[str] | None = None, location: str | None = None
+) -> Condition:
     """Compile a condition; bad syntax or an unknown name raises ConditionError.
 
     ``known`` are the names the check kind observes; a condition naming
@@ -123,7 +140,7 @@ def compile_condition(expression: str, *, known: set[str] | None = None, locatio
         caret = next((ln.index("^") + 1 for ln in lines if ln.strip() == "^"), None)
         where = f" at column {caret}" if caret else ""
         raise ConditionError(f"condition {text!r} does not parse{where}", location=location) from None
-    except Exception as exc:  # noqa: BLE001 - cel-python raises several types for bad programs
+    except Exception as exc:  # cel-python raises several types for bad programs
         raise ConditionError(f"condition {text!r} is invalid: {exc}", location=location) from None
     names = _identifiers(text)
     if known is not None:
@@ -132,7 +149,8 @@ def compile_condition(expression: str, *, known: set[str] | None = None, locatio
             if root not in known:
                 choices = ", ".join(sorted(known))
                 raise ConditionError(
-                    f"condition {text!r} uses {root!r}, which this check does not observe (it observes: {choices})",
+                    f"condition {text!r} uses {root!r}, which this check does not observe "
+                    f"(it observes: {choices})",
                     location=location,
                 )
     return Condition(expression=text, program=program, names=names)
@@ -239,15 +257,19 @@ def evaluate(condition: Condition, values: dict[str, Any]) -> ConditionOutcome:
     activation = {k: to_cel(v) for k, v in values.items()}
     try:
         result = condition.program.evaluate(activation)
-    except Exception as exc:  # noqa: BLE001 - cel-python signals type errors as exceptions
-        return ConditionOutcome(expression=condition.expression, passed=None, rendered=rendered, error=_cel_error(exc))
+    except Exception as exc:  # cel-python signals type errors as exceptions
+        return ConditionOutcome(
+            expression=condition.expression, passed=None, rendered=rendered, error=_cel_error(exc)
+        )
     if isinstance(result, celtypes.BoolType | bool):
         return ConditionOutcome(expression=condition.expression, passed=bool(result), rendered=rendered)
     return ConditionOutcome(
         expression=condition.expression,
         passed=None,
         rendered=rendered,
-        error=_cel_error(result) if isinstance(result, Exception) else f"condition gave {result!r}, not true or false",
+        error=_cel_error(result)
+        if isinstance(result, Exception)
+        else f"condition gave {result!r}, not true or false",
     )
 
 

@@ -52,7 +52,9 @@ class CheckContext:
         if self._session is None or self._session.closed:
             import aiohttp
 
-            connector = aiohttp.TCPConnector(limit=max(self.concurrency, 1), limit_per_host=0, ttl_dns_cache=60)
+            connector = aiohttp.TCPConnector(
+                limit=max(self.concurrency, 1), limit_per_host=0, ttl_dns_cache=60
+            )
             self._session = aiohttp.ClientSession(connector=connector, trust_env=False, auto_decompress=True)
         return self._session
 
@@ -62,7 +64,7 @@ class CheckContext:
         self._session = None
 
     def resolve_path(self, path: str) -> Path:
-        candidate = Path(os.path.expanduser(path))
+        candidate = Path(path).expanduser()
         return candidate if candidate.is_absolute() else self.base_dir / candidate
 
     def extra(self) -> dict[str, Any]:

@@ -82,7 +82,7 @@ def prepare_check(raw: CheckSpec | dict[str, Any], *, source: str, item: str | N
 
 
 def _item_source(item: Item, check: CheckSpec) -> str:
-    return getattr(check, "source", None) or f"{item.file or '<runbook>'}:{item.line}"
+    return check.source or f"{item.file or '<runbook>'}:{item.line}"
 
 
 def prepare_checks(runbook: Runbook) -> list[PreparedCheck]:
@@ -140,7 +140,9 @@ def _judge(outcomes: list[ConditionOutcome]) -> str:
     return "passed" if all(o.passed for o in outcomes) else "failed"
 
 
-async def _attempt(check: PreparedCheck, ctx: CheckContext) -> tuple[str, Observation, list[ConditionOutcome]]:
+async def _attempt(
+    check: PreparedCheck, ctx: CheckContext
+) -> tuple[str, Observation, list[ConditionOutcome]]:
     timeout = check.spec.timeout.total_seconds()
     try:
         observation = await asyncio.wait_for(check.kind.observe(check.spec, ctx), timeout=timeout)
@@ -150,7 +152,7 @@ async def _attempt(check: PreparedCheck, ctx: CheckContext) -> tuple[str, Observ
         return "error", Observation(message=str(exc)), []
     except asyncio.CancelledError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a check must never crash the run
+    except Exception as exc:  # a check must never crash the run
         return "error", Observation(message=f"{exc.__class__.__name__}: {exc}"), []
     if observation.status is not None:
         return observation.status, observation, []

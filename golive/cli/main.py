@@ -158,6 +158,77 @@ def export(path: str, overlay: str | None, fmt: str, output: str | None) -> None
 
 
 @cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@_overlay_option
+@_json_option
+@click.option(
+    "--section", "sections", multiple=True, metavar="ID|TITLE", help="Only checks under this section."
+)
+@click.option(
+    "--item", "items", multiple=True, metavar="ID", help="Only the checks of this item (repeatable)."
+)
+@click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only checks of this kind (repeatable).")
+@click.option("--concurrency", type=int, default=20, show_default=True, help="Checks run at once, at most.")
+@click.option(
+    "--set",
+    "values",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Value for {NAME} in checks, e.g. version=2.1.0.",
+)
+def check(
+    path: str,
+    overlay: str | None,
+    as_json: bool,
+    sections: tuple[str, ...],
+    items: tuple[str, ...],
+    kinds: tuple[str, ...],
+    concurrency: int,
+    values: tuple[str, ...],
+) -> None:
+    """Run the runbook's automated checks and show each result.
+
+    Checks run concurrently, each with its timeout and retries. Exit 0 when all
+    passed (manual checks are skipped), 1 when any failed or could not measure.
+    """
+    from golive.checks.service import check_runbook
+    from golive.cli.render import CheckProgress, console, render_check_results
+
+    pairs: dict[str, str] = {}
+    for entry in values:
+        name, sep, value = entry.partition("=")
+        if not sep or not name.strip():
+            _fail(f"--set: expected NAME=VALUE, got {entry!r}")
+        pairs[name.strip()] = value
+    out = console()
+    progress = CheckProgress(out, enabled=not as_json and sys.stderr.isatty())
+    with progress:
+        run = check_runbook(
+            path,
+            overlay=overlay,
+            sections=sections,
+            items=items,
+            kinds=kinds,
+            concurrency=concurrency,
+            values=pairs,
+            on_selected=progress.selected,
+            on_result=progress.done,
+        )
+    if as_json:
+        import json
+
+        payload = {
+            "runbook": run.runbook.title,
+            "counts": run.counts(),
+            "results": [r.model_dump(mode="json") for r in run.results],
+        }
+        click.echo(json.dumps(payload, indent=2))
+    else:
+        render_check_results(run, out)
+    raise SystemExit(EXIT_OK if run.ok else EXIT_FINDINGS)
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of golive's native YAML runbook format."""
     import json

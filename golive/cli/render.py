@@ -15,9 +15,21 @@ from golive.durations import format_duration
 from golive.runbook.model import CodeBlock, Item, Runbook, Schedule, Section
 
 if TYPE_CHECKING:
+    from types import TracebackType
+
+    from golive.checks.result import CheckResult
+    from golive.checks.runner import PreparedCheck
+    from golive.checks.service import CheckRun
     from golive.lint import Finding
 
-__all__ = ["console", "format_schedule", "render_findings", "render_runbook"]
+__all__ = [
+    "CheckProgress",
+    "console",
+    "format_schedule",
+    "render_check_results",
+    "render_findings",
+    "render_runbook",
+]
 
 
 def console() -> Console:
@@ -232,3 +244,74 @@ def render_findings(findings: list[Finding], out: Console) -> None:
         out.print(f"{escape(where)}: [{colour}]{f.severity}[/] [dim]{escape(f.rule)}[/] {escape(f.message)}")
     counts = {sev: sum(1 for f in findings if f.severity == sev) for sev in ("error", "warning", "info")}
     out.print(f"[bold]{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes[/bold]")
+
+
+_STATUS_STYLE = {"passed": "green", "failed": "bold red", "error": "bold yellow", "skipped": "dim"}
+
+
+class CheckProgress:
+    """A live progress bar on stderr while checks run (only on a terminal)."""
+
+    def __init__(self, out: Console, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._progress: object | None = None
+        self._task: object | None = None
+
+    def __enter__(self) -> CheckProgress:
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            progress = Progress(
+                TextColumn("checks"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            progress.start()
+            self._progress = progress
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._progress is not None:
+            self._progress.stop()  # type: ignore[attr-defined]
+
+    def selected(self, checks: list[PreparedCheck]) -> None:
+        if self._progress is not None:
+            self._task = self._progress.add_task("", total=len(checks))  # type: ignore[attr-defined]
+
+    def done(self, check: PreparedCheck, result: CheckResult) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, advance=1, description=f"{result.status}: {check.name}")  # type: ignore[attr-defined]
+
+
+def render_check_results(run: CheckRun, out: Console) -> None:
+    if not run.results:
+        out.print("No automated checks in this runbook. [dim]golive suggest RUNBOOK proposes some.[/dim]")
+        return
+    items = {i.id: i for i in run.runbook.all_items()}
+    table = Table(title=f"Checks: {escape(run.runbook.title)}", title_justify="left")
+    for col in ("status", "check", "item", "result", "time"):
+        table.add_column(col)
+    for result in run.results:
+        item = items.get(result.item or "")
+        where = f"{item.line}: {item.text}" if item is not None else (result.source or "")
+        style = _STATUS_STYLE.get(result.status, "white")
+        tries = f" ({result.attempts} tries)" if result.attempts > 1 else ""
+        table.add_row(
+            f"[{style}]{result.status}[/]",
+            escape(result.name),
+            escape(where[:60]),
+            escape(result.summary[:120]),
+            f"{result.duration_ms / 1000:.2f}s{tries}",
+        )
+    out.print(table)
+    counts = run.counts()
+    out.print(
+        f"[bold]{counts['passed']} passed, {counts['failed']} failed, {counts['error']} errors, "
+        f"{counts['skipped']} skipped[/bold]"
+    )

@@ -39,7 +39,7 @@ from golive.runbook.schedule import parse_duration_range, parse_schedule
 from golive.runbook.text import clean_title, strip_markdown
 from golive.runbook.thresholds import parse_thresholds
 
-__all__ = ["derive"]
+__all__ = ["apply_annotations", "derive"]
 
 _OPTIONAL = re.compile(
     r"\(optional\)|\boptional\b|\bif applicable\b|\bif using\b|\bif any\b|\bif needed\b|\bif possible\b|"
@@ -307,20 +307,26 @@ def _fill_phase_windows(sections: list[Section]) -> None:
 # --- annotations ----------------------------------------------------------------
 
 
+def apply_annotations(annotations: dict[int, tuple[Any, dict[str, Any], str]]) -> None:
+    """Apply annotations or overlay data to an already derived runbook (native YAML)."""
+    _apply_annotations(annotations, before_gates=True)
+    _apply_annotations(annotations, before_gates=False)
+
+
 def _apply_annotations(
     annotations: dict[int, tuple[Any, dict[str, Any], str]], *, before_gates: bool
 ) -> None:
     for target, data, location in annotations.values():
         try:
             if before_gates:
-                _apply_plain(target, data)
+                _apply_plain(target, data, location)
             elif "gate" in data:
                 _apply_gate(target, data["gate"], location)
         except (ValueError, TypeError) as exc:
             raise RunbookFormatError(str(exc).split("\n")[0], location=location) from None
 
 
-def _apply_plain(target: Item | Section, data: dict[str, Any]) -> None:
+def _apply_plain(target: Item | Section, data: dict[str, Any], location: str) -> None:
     for key, value in data.items():
         if key == "owner":
             target.owner = str(value)
@@ -346,7 +352,10 @@ def _apply_plain(target: Item | Section, data: dict[str, Any]) -> None:
         elif key == "checks" and isinstance(target, Item):
             if not isinstance(value, list) or not all(isinstance(v, dict) and "kind" in v for v in value):
                 raise ValueError("checks: expected a list of mappings, each with a 'kind'")
-            target.checks = [CheckSpec.model_validate(v) for v in value]
+            specs = [CheckSpec.model_validate(v) for v in value]
+            for spec in specs:
+                spec._source = location
+            target.checks = specs
 
 
 def _apply_gate(target: Item | Section, value: Any, location: str) -> None:
@@ -459,9 +468,7 @@ def _sign_offs(runbook: Runbook, annotations: dict[int, tuple[Any, dict[str, Any
         if not role or key in seen:
             return
         seen.add(key)
-        out.append(
-            SignOff(role=role, source=source, section=section, line=line, file=file, quorum=quorum)
-        )
+        out.append(SignOff(role=role, source=source, section=section, line=line, file=file, quorum=quorum))
 
     for section in runbook.walk_sections():
         for table in section.tables:

@@ -11,12 +11,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from pydantic import ValidationError
+
 from golive.errors import InputError, OverlayError
 from golive.runbook.annotations import Overlay, OverlayRule, load_overlay
 from golive.runbook.derive import derive
 from golive.runbook.ids import assign_ids
 from golive.runbook.markdown_import import ParsedFile, parse_markdown
-from golive.runbook.model import GateRules, ImportWarning, Item, Runbook, Section
+from golive.runbook.model import (
+    GateRules,
+    ImportWarning,
+    Item,
+    Metadata,
+    Policy,
+    RolloutPlan,
+    Runbook,
+    Section,
+)
 from golive.runbook.text import normalize
 
 __all__ = ["NATIVE_SUFFIXES", "apply_overlay", "load_runbook", "parse_runbook_text", "read_text"]
@@ -74,7 +85,12 @@ def load_runbook(path: str | Path, overlay: str | Path | None = None) -> Runbook
 
         runbook = load_native(main)
         if overlay is not None:
-            apply_overlay(runbook, load_overlay(Path(overlay)), {})
+            annotations: dict[int, tuple[Any, dict[str, Any], str]] = {}
+            apply_overlay(runbook, load_overlay(Path(overlay)), annotations)
+            from golive.runbook.derive import apply_annotations
+
+            apply_annotations(annotations)
+        validate_checks(runbook)
         return runbook
     text, data = read_text(main)
     parsed = parse_markdown(text, main.name)
@@ -214,7 +230,48 @@ def _finish(runbook: Runbook, main: ParsedFile, files: list[ParsedFile], overlay
             raise InputError(
                 f"gate_rules: {str(exc).splitlines()[-1].strip()}", location=runbook.file
             ) from None
-    return derive(runbook, annotations=annotations, metadata_fields=fields, front_matter=main.front_matter)
+    derive(runbook, annotations=annotations, metadata_fields=fields, front_matter=main.front_matter)
+    _apply_document(runbook, document)
+    validate_checks(runbook)
+    return runbook
+
+
+def _apply_document(runbook: Runbook, document: dict[str, Any]) -> None:
+    """Document-level annotation or overlay data: metadata, rollout plans, policies."""
+    where = runbook.file or "<runbook>"
+    try:
+        if "metadata" in document:
+            meta = document["metadata"]
+            if not isinstance(meta, dict):
+                raise InputError("metadata: expected a mapping", location=where)
+            merged = {**runbook.metadata.model_dump(), **{str(k): v for k, v in meta.items()}}
+            runbook.metadata = Metadata.model_validate(merged)
+        if "rollout" in document:
+            plans = document["rollout"]
+            plans = plans if isinstance(plans, list) else [plans]
+            if not all(isinstance(p, dict) for p in plans):
+                raise InputError("rollout: expected a list of plans, each {steps: [...]}", location=where)
+            runbook.rollout = [RolloutPlan.model_validate({"text": "", "line": 0, **p}) for p in plans]
+        if "policies" in document:
+            policies = document["policies"]
+            if not isinstance(policies, list) or not all(isinstance(p, dict) for p in policies):
+                raise InputError("policies: expected a list of {rule, text}", location=where)
+            runbook.policies.extend(
+                Policy.model_validate({"line": 0, "text": p.get("rule", ""), **p}) for p in policies
+            )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        path = ".".join(str(p) for p in err["loc"])
+        raise InputError(f"{path}: {err['msg']}", location=where) from None
+
+
+def validate_checks(runbook: Runbook) -> None:
+    """Check definitions and their conditions are validated when a runbook is
+    loaded, so a typo fails at load time with the file:line of its definition."""
+    if any(item.checks for item in runbook.all_items()):
+        from golive.checks.runner import prepare_checks
+
+        prepare_checks(runbook)
 
 
 def apply_overlay(

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, PrivateAttr
 
 from golive.durations import format_duration, parse_duration
 
@@ -179,6 +179,12 @@ class CheckSpec(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     kind: str
+    _source: str | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> str | None:
+        """Where the check was defined (``file:line`` of the annotation or overlay entry)."""
+        return self._source
 
 
 class Gate(_Model):

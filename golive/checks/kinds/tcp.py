@@ -1,11 +1,12 @@
 """tcp: a port is open; observes ``open`` and ``connect_time``.
 
-    checks: [{kind: tcp, host: 127.0.0.1, port: 5432, expect: ["open", "connect_time < 100ms"]}]
+checks: [{kind: tcp, host: 127.0.0.1, port: 5432, expect: ["open", "connect_time < 100ms"]}]
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import timedelta
 from typing import ClassVar, Literal
@@ -50,10 +51,8 @@ class TcpKind(CheckKind):
             )
         elapsed = timedelta(seconds=time.perf_counter() - start)
         writer.close()
-        try:
+        with contextlib.suppress(OSError):
             await writer.wait_closed()
-        except OSError:
-            pass
         return Observation(
             values={"open": True, "connect_time": elapsed, "error": ""},
             evidence=f"connected to {spec.host}:{spec.port} in {elapsed.total_seconds() * 1000:.1f} ms",
