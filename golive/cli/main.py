@@ -56,6 +56,15 @@ def cli() -> None:
     """
 
 
+def _register_release_commands() -> None:
+    from golive.cli.release_cmds import register
+
+    register(cli)
+
+
+_register_release_commands()
+
+
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 @_overlay_option

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from golive.checks.runner import PreparedCheck
     from golive.checks.service import CheckRun
     from golive.lint import Finding
+    from golive.release.service import StatusReport
 
 __all__ = [
     "CheckProgress",
@@ -315,3 +316,58 @@ def render_check_results(run: CheckRun, out: Console) -> None:
         f"[bold]{counts['passed']} passed, {counts['failed']} failed, {counts['error']} errors, "
         f"{counts['skipped']} skipped[/bold]"
     )
+
+
+def render_status(report: StatusReport, out: Console) -> None:
+    rel = report.release
+    out.print(
+        f"[bold]{escape(rel.id)}[/bold]  {escape(rel.service)} {escape(rel.version)} → {escape(rel.env)}  "
+        f"launch {rel.launch_at:%Y-%m-%d %H:%M} UTC ({escape(rel.launch_tz)})  "
+        f"now {report.now:%Y-%m-%d %H:%M} UTC"
+    )
+    table = Table(title="Phases", title_justify="left")
+    for col in ("phase", "window", "done", "failed", "state"):
+        table.add_column(col)
+    for phase in report.phases:
+        window = phase.window
+        if window.end is not None and report.now >= window.end:
+            state = "past"
+        elif window.contains(report.now):
+            state = "[bold]now[/bold]"
+        else:
+            state = "upcoming"
+        span = (
+            (f"{window.start:%m-%d %H:%M}" if window.start else "?")
+            + " → "
+            + (f"{window.end:%m-%d %H:%M}" if window.end else "…")
+        )
+        table.add_row(
+            escape(phase.section.title[:50]), span, f"{phase.done}/{phase.total}", str(phase.failed), state
+        )
+    out.print(table)
+    if report.overdue:
+        out.print(f"[bold red]Overdue ({len(report.overdue)}):[/]")
+        for item, window in report.overdue[:15]:
+            owner = f" [{escape(item.owner)}]" if item.owner else ""
+            out.print(f"  {item.line:>4} {escape(item.text)}{owner} (due {window.end:%m-%d %H:%M})")
+    if report.due_now:
+        out.print(f"[bold]Due now ({len(report.due_now)}):[/]")
+        for item, _window in report.due_now[:15]:
+            owner = f" [{escape(item.owner)}]" if item.owner else ""
+            out.print(f"  {item.line:>4} {escape(item.text)}{owner}")
+    if report.next_gate is not None:
+        out.print(
+            f"[bold magenta]Next gate:[/] {escape(report.next_gate.text)} (line {report.next_gate.line})"
+        )
+    for waiver in report.state.waivers.values():
+        out.print(
+            f"[yellow]Waived[/] {escape(waiver.target)} by {escape(waiver.by)}: {escape(waiver.reason)}"
+        )
+    decision = report.decision
+    if decision is not None:
+        colour = "green" if decision.go else "red"
+        out.print(f"[bold {colour}]Decision now: {decision.decision}[/] ({len(decision.reasons)} reasons)")
+        for reason in decision.reasons[:10]:
+            out.print(f"  - {escape(reason)}")
+        if decision.recorded:
+            out.print(f"Recorded decision: {escape(decision.recorded)}")

@@ -1,0 +1,586 @@
+"""Release actions: one function per user action, shared by the CLI and the API.
+
+Every action reads the release's state (a fold over its events), checks that the
+actor may do it and that it makes sense now, and appends its event only if
+nothing happened in between (``expect_seq``); otherwise it re-reads and checks
+again. Errors write nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from golive.config import Config
+from golive.errors import GoliveError, InputError, NotFoundError
+from golive.release.decide import Decision, decide, policy_violations, required_signoffs, valid_signoffs
+from golive.release.schedule import Window, item_windows, phase_windows
+from golive.release.state import ITEM_TRANSITIONS, ItemStatus, ReleaseState, fold
+from golive.runbook.model import Item, Runbook, Section
+from golive.store.events import AuditReport, ConflictError, EventStore, ReleaseRow
+
+__all__ = ["APPROVER", "ActionError", "ReleaseService", "StatusReport"]
+
+APPROVER = "approver"
+_ACTIONS = {"start": "started", "done": "done", "fail": "failed", "skip": "skipped", "reopen": "reopened"}
+RETRIES = 5
+
+
+class ActionError(InputError):
+    """An action that is not allowed now (wrong role, wrong state, duplicate)."""
+
+    code = "not_allowed"
+
+
+@lru_cache(maxsize=32)
+def _runbook_from_json(model_json: str) -> Runbook:
+    return Runbook.model_validate_json(model_json)
+
+
+@dataclass
+class PhaseProgress:
+    section: Section
+    window: Window
+    total: int
+    done: int
+    failed: int
+
+
+@dataclass
+class StatusReport:
+    release: ReleaseRow
+    state: ReleaseState
+    now: datetime
+    phases: list[PhaseProgress] = field(default_factory=list)
+    due_now: list[tuple[Item, Window]] = field(default_factory=list)
+    overdue: list[tuple[Item, Window]] = field(default_factory=list)
+    next_gate: Item | None = None
+    decision: Decision | None = None
+
+
+class ReleaseService:
+    def __init__(
+        self, store: EventStore, config: Config | None = None, clock: Callable[[], datetime] | None = None
+    ):
+        self.store = store
+        self.config = config or Config()
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    # -- loading ---------------------------------------------------------------
+    def load(self, release_id: str) -> tuple[ReleaseRow, ReleaseState]:
+        release = self.store.get_release(release_id)
+        _title, _source, model = self.store.get_snapshot(release.snapshot)
+        runbook = _runbook_from_json(model)
+
+        def snapshot(content_hash: str) -> Runbook:
+            return _runbook_from_json(self.store.get_snapshot(content_hash)[2])
+
+        state = fold(release.id, runbook, self.store.events(release.id), snapshot)
+        for role, people in self.config.people.items():
+            for person in people:
+                if person not in state.people.setdefault(role, []):
+                    state.people[role].append(person)
+        return release, state
+
+    def _act(
+        self,
+        release_id: str,
+        build: Callable[[ReleaseRow, ReleaseState], list[tuple[str, dict[str, Any]]]],
+        actor: str,
+    ) -> ReleaseState:
+        """Validate against fresh state and append; retry when someone else wrote first."""
+        for _ in range(RETRIES):
+            release, state = self.load(release_id)
+            entries = build(release, state)
+            if not entries:
+                return state
+            try:
+                self.store.append_many(
+                    release_id, [(t, actor, d) for t, d in entries], expect_seq=state.seq, at=self.clock()
+                )
+            except ConflictError:
+                continue
+            return self.load(release_id)[1]
+        raise ConflictError(f"release {release_id} is changing too fast; try again")
+
+    # -- start and upgrade -------------------------------------------------------
+    def start(
+        self,
+        runbook_path: str | Path,
+        *,
+        service: str,
+        version: str,
+        env: str,
+        launch: datetime,
+        tz: str,
+        actor: str,
+        overlay: str | Path | None = None,
+    ) -> str:
+        from golive.runbook.loader import load_runbook
+
+        for name, value in (("--service", service), ("--version", version), ("--env", env)):
+            if not value.strip():
+                raise InputError("must not be empty", location=name)
+        runbook = load_runbook(runbook_path, overlay=overlay)
+        snapshot = self._snapshot(runbook, runbook_path)
+        return self.store.create_release(
+            service=service,
+            version=version,
+            env=env,
+            launch_at=launch,
+            launch_tz=tz,
+            created_by=actor,
+            snapshot=snapshot,
+            first_event=(
+                "release.started",
+                {
+                    "runbook": str(runbook_path),
+                    "title": runbook.title,
+                    "content_hash": runbook.content_hash,
+                    "snapshot": snapshot,
+                    "service": service,
+                    "version": version,
+                    "env": env,
+                    "launch": launch.isoformat(),
+                    "tz": tz,
+                },
+            ),
+            at=self.clock(),
+        )
+
+    def _snapshot(self, runbook: Runbook, path: str | Path) -> str:
+        model = runbook.model_dump_json()
+        digest = hashlib.sha256(model.encode()).hexdigest()
+        try:
+            source = Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            source = ""
+        self.store.put_snapshot(digest, runbook.title, source, model)
+        return digest
+
+    def diff(
+        self, release_id: str, runbook_path: str | Path, overlay: str | Path | None = None
+    ) -> dict[str, Any]:
+        """The item-level difference between the release's runbook and the file now."""
+        from golive.runbook.ids import reconcile
+        from golive.runbook.loader import load_runbook
+        from golive.runbook.text import normalize
+
+        _release, state = self.load(release_id)
+        new = load_runbook(runbook_path, overlay=overlay)
+        derived_ids = {i.id for i in new.all_items()}
+        changes = reconcile(state.runbook, new)
+        old_items = {i.id: i for i in state.runbook.all_items()}
+        new_items = {i.id: i for i in new.all_items()}
+        renamed_text = {new_id: old_id for new_id, old_id in changes.items() if new_id in derived_ids}
+        changed = [
+            i
+            for i in new_items
+            if i in old_items
+            and normalize(old_items[i].text) != normalize(new_items[i].text)
+            and i not in renamed_text.values()
+        ]
+        return {
+            "runbook": new,
+            "added": sorted(set(new_items) - set(old_items)),
+            "removed": sorted(set(old_items) - set(new_items)),
+            "reworded": sorted(renamed_text.values()),
+            "changed": sorted(changed),
+            "unchanged": len(set(new_items) & set(old_items)) - len(changed),
+        }
+
+    def upgrade(
+        self, release_id: str, runbook_path: str | Path, *, actor: str, overlay: str | Path | None = None
+    ) -> dict[str, Any]:
+        diff = self.diff(release_id, runbook_path, overlay)
+        runbook: Runbook = diff.pop("runbook")
+        if not (diff["added"] or diff["removed"] or diff["changed"] or diff["reworded"]):
+            _, state = self.load(release_id)
+            if runbook.content_hash == self._current_hash(state):
+                diff["applied"] = False
+                return diff
+        snapshot = self._snapshot(runbook, runbook_path)
+
+        def build(_release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
+            if state.decision is not None and state.decision.decision == "GO":
+                pass  # allowed: the GO goes stale (the decision shows it)
+            return [
+                (
+                    "release.upgraded",
+                    {
+                        "snapshot": snapshot,
+                        "content_hash": runbook.content_hash,
+                        "added": diff["added"],
+                        "removed": diff["removed"],
+                        "changed": diff["changed"],
+                        "reworded": diff["reworded"],
+                    },
+                )
+            ]
+
+        self._act(release_id, build, actor)
+        diff["applied"] = True
+        return diff
+
+    def _current_hash(self, state: ReleaseState) -> str:
+        return state.runbook.content_hash
+
+    # -- people --------------------------------------------------------------------
+    def _may_manage(self, release: ReleaseRow, state: ReleaseState, actor: str) -> bool:
+        return actor == release.created_by or APPROVER in state.roles_of(actor)
+
+    def assign(
+        self, release_id: str, role: str, person: str, *, actor: str, remove: bool = False
+    ) -> ReleaseState:
+        def build(release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
+            if not self._may_manage(release, state, actor):
+                raise ActionError(
+                    f"{actor} may not assign roles: only the release's starter or an approver may"
+                )
+            known = {r.name.lower() for r in state.runbook.roles} | {APPROVER}
+            if role.lower() not in known:
+                raise ActionError(f"the runbook names no role {role!r} (roles: {', '.join(sorted(known))})")
+            canonical = next((r.name for r in state.runbook.roles if r.name.lower() == role.lower()), role)
+            holders = state.people.get(canonical, [])
+            if remove:
+                if person not in holders:
+                    raise ActionError(f"{person} does not hold {canonical}")
+                return [("role.unassigned", {"role": canonical, "person": person})]
+            if person in holders:
+                raise ActionError(f"{person} already holds {canonical}")
+            return [("role.assigned", {"role": canonical, "person": person})]
+
+        return self._act(release_id, build, actor)
+
+    # -- items -----------------------------------------------------------------------
+    def _item(self, state: ReleaseState, item_id: str) -> Item:
+        item = state.runbook.find_item(item_id)
+        if item is None:
+            raise NotFoundError(f"no item {item_id!r} in release {state.release_id}'s runbook")
+        return item
+
+    def _may_act_on(self, state: ReleaseState, item: Item, actor: str) -> None:
+        if item.owner is None:
+            return
+        holders = state.people.get(item.owner, [])
+        if not holders or actor in holders or APPROVER in state.roles_of(actor):
+            return
+        raise ActionError(f"{actor} does not hold {item.owner}, who owns this item ({', '.join(holders)} do)")
+
+    def _blocking_phase_gate(self, state: ReleaseState, item: Item) -> Item | None:
+        """The first unmet phase gate of an earlier phase, if any."""
+        order = [i.id for i in state.runbook.all_items()]
+        position = order.index(item.id)
+        containing_gate = item.gate is not None and item.gate.kind == "phase"
+        for gate in state.runbook.gates():
+            if gate.gate is None or gate.gate.kind != "phase" or gate.optional:
+                continue
+            if order.index(gate.id) >= position or containing_gate:
+                continue
+            if self._same_phase(state.runbook, gate, item):
+                continue
+            if state.gate_holds(gate.id) is not True:
+                return gate
+        return None
+
+    @staticmethod
+    def _same_phase(runbook: Runbook, a: Item, b: Item) -> bool:
+        def section_of(target: Item) -> str | None:
+            for section in runbook.walk_sections():
+                if any(i.id == target.id for i in section.all_items()):
+                    return section.id
+            return None
+
+        return section_of(a) == section_of(b)
+
+    def item_action(
+        self, release_id: str, item_id: str, action: str, *, actor: str, reason: str | None = None
+    ) -> ReleaseState:
+        event = "item." + _ACTIONS.get(action, action)
+        if event not in ITEM_TRANSITIONS:
+            raise InputError(
+                f"unknown item action {action!r} (start, done, fail, skip, reopen)", location="ACTION"
+            )
+        if event in ("item.skipped", "item.reopened", "item.failed") and not (reason or "").strip():
+            raise InputError(f"{action} needs a reason", location="--reason")
+
+        def build(_release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
+            item = self._item(state, item_id)
+            self._may_act_on(state, item, actor)
+            current = state.items.get(item.id)
+            status = current.status if current else ItemStatus.PENDING
+            allowed, _ = ITEM_TRANSITIONS[event]
+            if status not in allowed:
+                raise ActionError(f"item {item.id} is {status.value}; cannot {action} it")
+            if event in ("item.started", "item.done"):
+                blocker = self._blocking_phase_gate(state, item)
+                if blocker is not None:
+                    raise ActionError(
+                        f"phase gate not met: {blocker.text!r} (line {blocker.line}) "
+                        "must hold before this phase starts"
+                    )
+            data: dict[str, Any] = {"item": item.id}
+            if reason:
+                data["reason" if event in ("item.skipped", "item.reopened", "item.failed") else "note"] = (
+                    reason
+                )
+            return [(event, data)]
+
+        return self._act(release_id, build, actor)
+
+    def comment(self, release_id: str, text: str, *, actor: str, item_id: str | None = None) -> ReleaseState:
+        if not text.strip():
+            raise InputError("a comment needs text", location="TEXT")
+
+        def build(_release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
+            data: dict[str, Any] = {"text": text}
+            if item_id is not None:
+                data["item"] = self._item(state, item_id).id
+            return [("item.commented", data)]
+
+        return self._act(release_id, build, actor)
+
+    def attach(
+        self,
+        release_id: str,
+        item_id: str,
+        *,
+        actor: str,
+        url: str | None = None,
+        file: str | None = None,
+        note: str = "",
+    ) -> ReleaseState:
+        if bool(url) == bool(file):
+            raise InputError("give either --url or --file", location="--url/--file")
+        data: dict[str, Any] = {"note": note} if note else {}
+        if url:
+            if not url.startswith(("http://", "https://")):
+                raise InputError(f"not an http(s) URL: {url!r}", location="--url")
+            data["url"] = url
+        if file:
+            path = Path(file)
+            try:
+                content = path.read_bytes()
+            except OSError as exc:
+                raise InputError(
+                    f"cannot read: {exc.strerror or exc.__class__.__name__}", location=file
+                ) from None
+            data.update(
+                {"file": path.name, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
+            )
+
+        def build(_release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
+            return [("evidence.attached", {"item": self._item(state, item_id).id, **data})]
+
+        return self._act(release_id, build, actor)
+
+    # -- checks -------------------------------------------------------------------------
+    def run_checks(
+        self, release_id: str, *, actor: str, phase: str | None = None, concurrency: int = 20
+    ) -> tuple[ReleaseState, list[Any]]:
+        """Run the release runbook's checks (of one phase), record every result."""
+        import asyncio
+
+        from golive.checks.context import Attestation, CheckContext
+        from golive.checks.runner import prepare_checks, run_checks, select
+
+        release, state = self.load(release_id)
+        prepared = prepare_checks(state.runbook)
+        if phase is not None:
+            match = [
+                s for s in state.runbook.walk_sections() if phase.lower() in (s.id.lower(), s.title.lower())
+            ]
+            if not match:
+                raise NotFoundError(f"no phase {phase!r} in the runbook", location="--phase")
+            prepared = select(prepared, state.runbook, sections=[phase])
+        attestations = {
+            item_id: Attestation(by=s.by or "", role=None)
+            for item_id, s in state.items.items()
+            if s.status == ItemStatus.DONE
+        }
+        base = Path(str(state.runbook.file)).resolve().parent if state.runbook.file else Path.cwd()
+        ctx = CheckContext(
+            base_dir=base,
+            concurrency=concurrency,
+            values={"version": release.version, "env": release.env, "service": release.service},
+            attestations=attestations,
+        )
+        results = asyncio.run(run_checks(prepared, ctx)) if prepared else []
+        entries = [
+            (
+                "check.recorded",
+                {
+                    "item": r.item,
+                    "name": r.name,
+                    "kind": r.kind,
+                    "status": r.status,
+                    "summary": r.summary,
+                    "observed": r.observed,
+                    "evidence": r.evidence[:2000],
+                    "duration_ms": r.duration_ms,
+                    "attempts": r.attempts,
+                },
+            )
+            for r in results
+        ]
+        if entries:
+            self.store.append_many(release_id, [(t, actor, d) for t, d in entries], at=self.clock())
+        return self.load(release_id)[1], results
+
+    # -- sign-offs, waivers, decisions -------------------------------------------------
+    def signoff(self, release_id: str, role: str, *, actor: str, note: str = "") -> ReleaseState:
+        def build(release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
+            needed = required_signoffs(state, self.config)
+            canonical = next((r for r in needed if r.lower() == role.lower()), None)
+            if canonical is None:
+                raise ActionError(
+                    f"the runbook asks no sign-off from {role!r} (it asks: {', '.join(needed) or 'none'})"
+                )
+            if canonical not in state.roles_of(actor):
+                holders = ", ".join(state.people.get(canonical, [])) or "nobody yet; assign the role first"
+                raise ActionError(f"{actor} does not hold {canonical} (held by: {holders})")
+            if actor == release.created_by:
+                raise ActionError(f"{actor} started this release and may not approve their own request")
+            if state.decision is not None:
+                raise ActionError("the decision is already recorded; sign-offs are closed")
+            if any(s.role == canonical and s.by == actor for s in valid_signoffs(state)):
+                raise ActionError(f"{actor} already signed off as {canonical}")
+            data: dict[str, Any] = {
+                "role": canonical,
+                "revision": state.revision,
+                "gate_epoch": state.gate_epoch,
+            }
+            if note:
+                data["note"] = note
+            return [("signoff.given", data)]
+
+        return self._act(release_id, build, actor)
+
+    def revoke(self, release_id: str, role: str, *, actor: str, reason: str) -> ReleaseState:
+        if not reason.strip():
+            raise InputError("a revocation needs a reason", location="--reason")
+
+        def build(_release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
+            if state.decision is not None:
+                raise ActionError("the decision is already recorded; sign-offs can no longer be revoked")
+            mine = [s for s in state.signoffs if s.role.lower() == role.lower() and s.by == actor]
+            if not mine:
+                raise ActionError(f"{actor} has no sign-off as {role} to revoke")
+            return [("signoff.revoked", {"role": mine[0].role, "reason": reason})]
+
+        return self._act(release_id, build, actor)
+
+    def waive(self, release_id: str, target: str, *, actor: str, reason: str) -> ReleaseState:
+        if not reason.strip():
+            raise InputError("a waiver needs a reason", location="--reason")
+
+        def build(release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
+            if APPROVER not in state.roles_of(actor):
+                raise ActionError(
+                    f"only a person with the {APPROVER} role may waive; {actor} does not hold it"
+                )
+            if target.startswith("policy:"):
+                violated = {
+                    pid
+                    for pid, _ in policy_violations(state, self.config, release.launch_at, release.launch_tz)
+                }
+                if target not in violated:
+                    raise ActionError(f"{target} is not violated by this release")
+            else:
+                item = self._item(state, target)
+                if item.gate is None:
+                    raise ActionError(f"item {item.id} is not a gate; only gates are waived")
+                if state.gate_holds(item.id) is True:
+                    raise ActionError(f"gate {item.id} holds; there is nothing to waive")
+            if target in state.waivers:
+                raise ActionError(f"{target} is already waived")
+            return [("waiver.granted", {"target": target, "reason": reason})]
+
+        return self._act(release_id, build, actor)
+
+    def decide(self, release_id: str, *, actor: str, record: bool = False) -> Decision:
+        release, state = self.load(release_id)
+        decision = decide(
+            state, self.config, launch=release.launch_at, tz=release.launch_tz, now=self.clock()
+        )
+        if not record:
+            return decision
+
+        def build(rel: ReleaseRow, fresh: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
+            if APPROVER not in fresh.roles_of(actor):
+                raise ActionError(f"recording a decision needs the {APPROVER} role; {actor} does not hold it")
+            current = decide(fresh, self.config, launch=rel.launch_at, tz=rel.launch_tz, now=self.clock())
+            return [
+                (
+                    "decision.recorded",
+                    {
+                        "decision": current.decision,
+                        "reasons": current.reasons,
+                        "revision": fresh.revision,
+                        "gate_epoch": fresh.gate_epoch,
+                    },
+                )
+            ]
+
+        state = self._act(release_id, build, actor)
+        return decide(state, self.config, launch=release.launch_at, tz=release.launch_tz, now=self.clock())
+
+    # -- status and audit ------------------------------------------------------------------
+    def status(self, release_id: str) -> StatusReport:
+        release, state = self.load(release_id)
+        now = self.clock()
+        report = StatusReport(release=release, state=state, now=now)
+        windows = phase_windows(state.runbook, release.launch_at, release.launch_tz)
+        for section in state.runbook.walk_sections():
+            if section.id not in windows:
+                continue
+            items = [i for s in section.walk() for i in s.all_items()]
+            statuses = [
+                state.items[i.id].status if i.id in state.items else ItemStatus.PENDING for i in items
+            ]
+            report.phases.append(
+                PhaseProgress(
+                    section=section,
+                    window=windows[section.id],
+                    total=len(items),
+                    done=sum(1 for s in statuses if s in (ItemStatus.DONE, ItemStatus.SKIPPED)),
+                    failed=sum(1 for s in statuses if s == ItemStatus.FAILED),
+                )
+            )
+        for item_id, (window, _phase) in item_windows(
+            state.runbook, release.launch_at, release.launch_tz
+        ).items():
+            item = state.runbook.find_item(item_id)
+            if item is None or item.context != "normal" or item.items:
+                continue
+            status = state.items[item_id].status if item_id in state.items else ItemStatus.PENDING
+            if status in (ItemStatus.DONE, ItemStatus.SKIPPED):
+                continue
+            if window.overdue(now) and not item.optional:
+                report.overdue.append((item, window))
+            elif window.contains(now):
+                report.due_now.append((item, window))
+        for gate in state.runbook.gates():
+            if state.gate_holds(gate.id) is not True and not gate.optional:
+                report.next_gate = gate
+                break
+        report.decision = decide(state, self.config, launch=release.launch_at, tz=release.launch_tz, now=now)
+        return report
+
+    def audit(self, release_id: str) -> AuditReport:
+        return self.store.verify(release_id)
+
+    def latest_release(self) -> str:
+        releases = self.store.list_releases()
+        if not releases:
+            raise NotFoundError("no releases yet: golive release start RUNBOOK ... starts one")
+        return releases[-1].id
+
+
+def is_golive_error(exc: BaseException) -> bool:
+    return isinstance(exc, GoliveError)

@@ -1,0 +1,111 @@
+"""Opening golive's database: SQLite by default, PostgreSQL by URL.
+
+- ``GOLIVE_DATABASE_URL`` (or ``--db``) is a SQLAlchemy URL
+  (``postgresql+psycopg://...``, ``sqlite:////path/golive.db``) or a plain path,
+  which means SQLite.
+- Without it, SQLite in golive's data directory: ``$GOLIVE_HOME`` or
+  ``$XDG_DATA_HOME/golive`` or ``~/.local/share/golive``.
+- SQLite runs in WAL mode with ``synchronous=FULL`` (an acknowledged event is on
+  disk) and every write transaction begins with ``BEGIN IMMEDIATE`` (writers
+  queue instead of failing half-way).
+- Alembic migrations are applied when the database is opened.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from golive.errors import InputError
+
+__all__ = ["data_dir", "database_url", "make_engine", "migrate"]
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def data_dir() -> Path:
+    home = os.environ.get("GOLIVE_HOME")
+    if home:
+        return Path(home).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "golive"
+
+
+def database_url(url: str | None = None) -> str:
+    """The SQLAlchemy URL to use: the argument, ``GOLIVE_DATABASE_URL``, or the default SQLite file."""
+    raw = url or os.environ.get("GOLIVE_DATABASE_URL") or ""
+    if not raw:
+        directory = data_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{directory / 'golive.db'}"
+    if "://" not in raw:
+        path = Path(raw).expanduser().resolve()
+        return f"sqlite:///{path}"
+    return raw
+
+
+def make_engine(url: str | None = None) -> Any:
+    """A SQLAlchemy engine with golive's durability settings."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    resolved = database_url(url)
+    try:
+        parsed = make_url(resolved)
+    except ArgumentError:
+        raise InputError(f"not a database URL: {_safe(resolved)!r}", location="GOLIVE_DATABASE_URL") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            parent = Path(database).expanduser().parent
+            if not parent.is_dir():
+                raise InputError(f"folder {parent} does not exist", location="GOLIVE_DATABASE_URL")
+        engine = create_engine(
+            parsed, connect_args={"timeout": 30, "isolation_level": None, "check_same_thread": False}
+        )
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    raise InputError(
+        f"unsupported database {backend!r}: use SQLite or PostgreSQL", location="GOLIVE_DATABASE_URL"
+    )
+
+
+def _safe(url: str) -> str:
+    # never echo a password
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def migrate(engine: Any) -> None:
+    """Apply every Alembic migration that has not run yet."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,416 @@
+"""The event store: releases, runbook snapshots and each release's append-only,
+hash-chained event log.
+
+Every change to a release is an event. Events are never updated or deleted.
+Each event's hash covers its release, sequence number, type, actor, time, data
+and the previous event's hash, so editing, removing, inserting or reordering
+any event breaks the chain, which :meth:`EventStore.verify` reports.
+
+Ordering and concurrency come from the database: appends to one release are
+serialized (``BEGIN IMMEDIATE`` on SQLite, a row lock on PostgreSQL) and a
+unique (release, seq) key makes two writers that raced fail cleanly instead of
+both succeeding. ``expect_seq`` lets the service layer append only if nothing
+happened since it read the state it validated the action against.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from golive.errors import GoliveError, NotFoundError
+
+__all__ = [
+    "AuditReport",
+    "ConflictError",
+    "Event",
+    "EventStore",
+    "ReleaseRow",
+    "canonical_time",
+    "event_hash",
+]
+
+
+class ConflictError(GoliveError):
+    """The release changed since its state was read; re-read and retry."""
+
+    code = "conflict"
+    exit_code = 1
+
+
+def canonical_time(at: datetime) -> str:
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def genesis(release_id: str) -> str:
+    return hashlib.sha256(f"golive-release:{release_id}".encode()).hexdigest()
+
+
+def event_hash(release_id: str, seq: int, type_: str, actor: str, at: datetime, data: str, prev: str) -> str:
+    body = json.dumps(
+        {
+            "release": release_id,
+            "seq": seq,
+            "type": type_,
+            "actor": actor,
+            "at": canonical_time(at),
+            "data": data,
+            "prev": prev,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+@dataclass(frozen=True)
+class Event:
+    release_id: str
+    seq: int
+    type: str
+    actor: str
+    at: datetime
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class ReleaseRow:
+    id: str
+    service: str
+    version: str
+    env: str
+    launch_at: datetime
+    launch_tz: str
+    created_at: datetime
+    created_by: str
+    snapshot: str
+    head_seq: int
+    head_hash: str
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    release_id: str
+    events: int
+    ok: bool
+    bad_seq: int | None = None
+    reason: str = ""
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class EventStore:
+    """Storage behind one narrow interface; the same contract tests run on
+    SQLite and PostgreSQL."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str | None = None, *, migrate: bool = True) -> EventStore:
+        from golive.store.db import make_engine
+        from golive.store.db import migrate as run_migrations
+
+        engine = make_engine(url)
+        if migrate:
+            run_migrations(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- snapshots ---------------------------------------------------------------
+    def put_snapshot(self, content_hash: str, title: str, source: str, model_json: str) -> None:
+        from sqlalchemy import select
+
+        from golive.store.schema import snapshots
+
+        with self.engine.begin() as conn:
+            exists = conn.execute(select(snapshots.c.hash).where(snapshots.c.hash == content_hash)).first()
+            if exists is None:
+                conn.execute(
+                    snapshots.insert().values(
+                        hash=content_hash,
+                        title=title,
+                        source=source,
+                        model=model_json,
+                        created_at=datetime.now(UTC),
+                    )
+                )
+
+    def get_snapshot(self, content_hash: str) -> tuple[str, str, str]:
+        from sqlalchemy import select
+
+        from golive.store.schema import snapshots
+
+        with self.engine.connect() as conn:
+            row = conn.execute(select(snapshots).where(snapshots.c.hash == content_hash)).first()
+        if row is None:
+            raise NotFoundError(f"runbook snapshot {content_hash[:12]} not found")
+        return row.title, row.source, row.model
+
+    # -- releases ----------------------------------------------------------------
+    def create_release(
+        self,
+        *,
+        service: str,
+        version: str,
+        env: str,
+        launch_at: datetime,
+        launch_tz: str,
+        created_by: str,
+        snapshot: str,
+        release_id: str | None = None,
+        first_event: tuple[str, dict[str, Any]] | None = None,
+        at: datetime | None = None,
+    ) -> str:
+        from golive.store.schema import releases
+
+        rid = release_id or new_release_id(service)
+        when = _utc(at or datetime.now(UTC))
+        with self.engine.begin() as conn:
+            conn.execute(
+                releases.insert().values(
+                    id=rid,
+                    service=service,
+                    version=version,
+                    env=env,
+                    launch_at=_utc(launch_at),
+                    launch_tz=launch_tz,
+                    created_at=when,
+                    created_by=created_by,
+                    snapshot=snapshot,
+                    head_seq=0,
+                    head_hash=genesis(rid),
+                )
+            )
+            if first_event is not None:
+                self._append_in(conn, rid, [(first_event[0], created_by, first_event[1])], None, when)
+        return rid
+
+    def get_release(self, release_id: str) -> ReleaseRow:
+        from sqlalchemy import select
+
+        from golive.store.schema import releases
+
+        with self.engine.connect() as conn:
+            row = conn.execute(select(releases).where(releases.c.id == release_id)).first()
+        if row is None:
+            raise NotFoundError(f"no release {release_id!r} (golive release list shows them)")
+        return _release(row)
+
+    def list_releases(self) -> list[ReleaseRow]:
+        from sqlalchemy import select
+
+        from golive.store.schema import releases
+
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(releases).order_by(releases.c.created_at)).all()
+        return [_release(r) for r in rows]
+
+    # -- events ------------------------------------------------------------------
+    def append(
+        self,
+        release_id: str,
+        type_: str,
+        actor: str,
+        data: dict[str, Any],
+        *,
+        expect_seq: int | None = None,
+        at: datetime | None = None,
+    ) -> Event:
+        return self.append_many(release_id, [(type_, actor, data)], expect_seq=expect_seq, at=at)[0]
+
+    def append_many(
+        self,
+        release_id: str,
+        entries: Sequence[tuple[str, str, dict[str, Any]]],
+        *,
+        expect_seq: int | None = None,
+        at: datetime | None = None,
+    ) -> list[Event]:
+        """Append events atomically. With ``expect_seq``, only if the release's last
+        event is still that one (else ConflictError)."""
+        from sqlalchemy.exc import IntegrityError, OperationalError
+
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    return self._append_in(
+                        conn, release_id, entries, expect_seq, _utc(at or datetime.now(UTC))
+                    )
+            except IntegrityError:
+                if expect_seq is not None:
+                    raise ConflictError(f"release {release_id} changed meanwhile; try again") from None
+            except OperationalError as exc:
+                if "locked" not in str(exc).lower() and "deadlock" not in str(exc).lower():
+                    raise
+            time.sleep(0.01 * (attempt + 1))
+        raise ConflictError(f"could not append to release {release_id}: too much contention; try again")
+
+    def _append_in(
+        self,
+        conn: Any,
+        release_id: str,
+        entries: Sequence[tuple[str, str, dict[str, Any]]],
+        expect_seq: int | None,
+        at: datetime,
+    ) -> list[Event]:
+        from sqlalchemy import select, update
+
+        from golive.store.schema import events, releases
+
+        query = select(releases.c.head_seq, releases.c.head_hash).where(releases.c.id == release_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        head = conn.execute(query).first()
+        if head is None:
+            raise NotFoundError(f"no release {release_id!r}")
+        if expect_seq is not None and head.head_seq != expect_seq:
+            raise ConflictError(f"release {release_id} changed meanwhile (event {head.head_seq}); try again")
+        seq, prev = head.head_seq, head.head_hash
+        out: list[Event] = []
+        rows = []
+        for type_, actor, data in entries:
+            seq += 1
+            payload = _dumps(data)
+            digest = event_hash(release_id, seq, type_, actor, at, payload, prev)
+            rows.append(
+                {
+                    "release_id": release_id,
+                    "seq": seq,
+                    "type": type_,
+                    "actor": actor,
+                    "at": at,
+                    "data": payload,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
+            out.append(Event(release_id, seq, type_, actor, at, json.loads(payload), prev, digest))
+            prev = digest
+        conn.execute(events.insert(), rows)
+        updated = conn.execute(
+            update(releases)
+            .where(releases.c.id == release_id, releases.c.head_seq == head.head_seq)
+            .values(head_seq=seq, head_hash=prev)
+        )
+        if updated.rowcount != 1:
+            raise ConflictError(f"release {release_id} changed meanwhile; try again")
+        return out
+
+    def events(self, release_id: str, *, after: int = 0) -> list[Event]:
+        from sqlalchemy import select
+
+        from golive.store.schema import events
+
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(events)
+                .where(events.c.release_id == release_id, events.c.seq > after)
+                .order_by(events.c.seq)
+            ).all()
+        return [
+            Event(r.release_id, r.seq, r.type, r.actor, _utc(r.at), json.loads(r.data), r.prev_hash, r.hash)
+            for r in rows
+        ]
+
+    # -- audit ---------------------------------------------------------------------
+    def verify(self, release_id: str) -> AuditReport:
+        """Check the release's hash chain; name the first bad event."""
+        from sqlalchemy import select
+
+        from golive.store.schema import events
+
+        release = self.get_release(release_id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(events).where(events.c.release_id == release_id).order_by(events.c.seq)
+            ).all()
+        prev = genesis(release_id)
+        expected = 1
+        for row in rows:
+            if row.seq != expected:
+                if row.seq > expected:
+                    return AuditReport(
+                        release_id, len(rows), False, expected, f"event {expected} is missing (removed)"
+                    )
+                return AuditReport(release_id, len(rows), False, row.seq, f"event {row.seq} appears twice")
+            if row.prev_hash != prev:
+                return AuditReport(
+                    release_id,
+                    len(rows),
+                    False,
+                    row.seq,
+                    f"event {row.seq} does not follow event {row.seq - 1} "
+                    "(an event was inserted, removed or reordered)",
+                )
+            digest = event_hash(
+                release_id, row.seq, row.type, row.actor, _utc(row.at), row.data, row.prev_hash
+            )
+            if digest != row.hash:
+                return AuditReport(
+                    release_id,
+                    len(rows),
+                    False,
+                    row.seq,
+                    f"event {row.seq} was edited (its content no longer matches its hash)",
+                )
+            prev = row.hash
+            expected += 1
+        if release.head_seq != len(rows) or release.head_hash != prev:
+            missing = release.head_seq if release.head_seq > len(rows) else len(rows)
+            return AuditReport(
+                release_id,
+                len(rows),
+                False,
+                min(len(rows) + 1, missing),
+                f"the log ends at event {len(rows)} but the release's head is event {release.head_seq} "
+                "(events were removed from the end, or the head was changed)",
+            )
+        return AuditReport(release_id, len(rows), True)
+
+
+def _release(row: Any) -> ReleaseRow:
+    return ReleaseRow(
+        id=row.id,
+        service=row.service,
+        version=row.version,
+        env=row.env,
+        launch_at=_utc(row.launch_at),
+        launch_tz=row.launch_tz,
+        created_at=_utc(row.created_at),
+        created_by=row.created_by,
+        snapshot=row.snapshot,
+        head_seq=row.head_seq,
+        head_hash=row.head_hash,
+    )
+
+
+def new_release_id(service: str) -> str:
+    import re
+
+    slug = "-".join(re.findall(r"[a-z0-9]+", service.lower()))[:20] or "release"
+    return f"{slug}-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3)}"
+
+
+def iter_types(events: Iterable[Event], *types: str) -> list[Event]:
+    wanted = set(types)
+    return [e for e in events if e.type in wanted]
