@@ -105,11 +105,12 @@ def _identifiers(text: str) -> list[str]:
 
 @dataclass
 class Condition:
-    """A compiled condition."""
+    """A compiled condition. ``roots`` are the top-level names it reads."""
 
     expression: str
     program: Any
     names: list[str] = field(default_factory=list)
+    roots: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=1)
@@ -126,10 +127,20 @@ def compile_condition(
 
     ``known`` are the names the check kind observes; a condition naming
     anything else (``stauts == 200``) is rejected when the runbook is loaded.
+    Compiled conditions are cached: a thousand checks with the same condition
+    compile it once.
     """
+    try:
+        return _compile(expression.strip(), frozenset(known) if known is not None else None)
+    except ConditionError as exc:
+        raise ConditionError(exc.message, location=location) from None
+
+
+@lru_cache(maxsize=1024)
+def _compile(text: str, known: frozenset[str] | None) -> Condition:
     from celpy.celparser import CELParseError
 
-    text = expression.strip()
+    location = None
     if not text:
         raise ConditionError("empty condition", location=location)
     try:
@@ -153,7 +164,9 @@ def compile_condition(
                     f"(it observes: {choices})",
                     location=location,
                 )
-    return Condition(expression=text, program=program, names=names)
+    return Condition(
+        expression=text, program=program, names=names, roots=frozenset(n.split(".")[0] for n in names)
+    )
 
 
 def to_cel(value: Any) -> Any:
@@ -248,9 +261,45 @@ def _render(condition: Condition, values: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _memo_key(value: Any) -> Any:
+    if isinstance(value, dict):
+        return ("d", tuple(sorted((str(k), _memo_key(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return ("l", tuple(_memo_key(v) for v in value))
+    if isinstance(value, int | float | str | bool | type(None)):
+        return (type(value).__name__, value)
+    return (type(value).__name__, repr(value))
+
+
+_MEMO: dict[tuple[Any, ...], ConditionOutcome] = {}
+_MEMO_LIMIT = 4096
+
+
 def evaluate(condition: Condition, values: dict[str, Any]) -> ConditionOutcome:
     """Evaluate against observed values. Never raises: a type error or a missing
-    value is an outcome with ``passed=None`` and ``error`` set."""
+    value is an outcome with ``passed=None`` and ``error`` set.
+
+    Only the values the condition names are given to CEL, and since CEL is pure
+    (no side effects, no clock), an outcome is reused for the same condition and
+    the same values: a fleet of health checks answering 200 evaluates once.
+    """
+    used = {k: v for k, v in values.items() if k in condition.roots}
+    key: tuple[Any, ...] | None = (condition.expression, _memo_key(used))
+    try:
+        hash(key)
+    except TypeError:
+        key = None
+    if key is not None and key in _MEMO:
+        return _MEMO[key]
+    outcome = _evaluate(condition, used)
+    if key is not None:
+        if len(_MEMO) >= _MEMO_LIMIT:
+            _MEMO.clear()
+        _MEMO[key] = outcome
+    return outcome
+
+
+def _evaluate(condition: Condition, values: dict[str, Any]) -> ConditionOutcome:
     from celpy import celtypes
 
     rendered = _render(condition, values)

@@ -4,7 +4,8 @@ GO when, and only when:
 
 - every hard gate holds: its item is done, or its checks' latest results passed,
   or it was waived by an approver (a failed gate blocks even if once done);
-- every phase gate holds;
+- no phase gate has failed (a pending phase gate blocks the start of the next
+  phase, not the release);
 - every required sign-off is present with its quorum, given on the release's
   current revision and after the last gate failure (an upgrade or a gate that
   fails afterwards invalidates it);
@@ -117,7 +118,7 @@ def decide(state: ReleaseState, config: Config, *, launch: datetime, tz: str, no
         label = "phase gate" if gate.item.gate.kind == "phase" else "gate"
         if gate.holds is False:
             reasons.append(f"{label} failed: {gate.item.text} ({where})")
-        elif gate.holds is None:
+        elif gate.holds is None and gate.item.gate.kind != "phase":  # a pending phase gate blocks its phase
             reasons.append(f"{label} not done: {gate.item.text} ({where})")
     need = required_signoffs(state, config)
     have: dict[str, set[str]] = {}
