@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.services"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "golive" / "data" / "seeds"
 SHARED_SEEDS = ROOT.parent / "shared" / "seeds"

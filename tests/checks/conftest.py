@@ -1,0 +1,1 @@
+"""Fixtures for the checks tests come from tests/services.py, registered in tests/conftest.py."""
