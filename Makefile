@@ -2,8 +2,7 @@
 #   make demo   sets up everything and runs the go-live demo
 #   make test   sets up everything and runs the whole test suite
 # Each creates its own virtualenv in .venv; system packages (PostgreSQL,
-# Prometheus, Chromium) are installed by scripts/setup-system.sh when a later
-# part of golive needs them.
+# Prometheus) are installed by scripts/setup-system.sh when missing.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -39,6 +38,8 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_checks.py
+	$(BIN)/python benchmarks/bench_events.py
 
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_cli_docs.py

@@ -1,4 +1,5 @@
-"""Regenerate docs/cli.md from the commands' --help (``--check``: exit 1 when stale)."""
+"""Regenerate docs/cli.md (from --help) and docs/checks.md (from the check kinds);
+``--check``: exit 1 when either is stale."""
 
 from __future__ import annotations
 
@@ -7,23 +8,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "docs" / "cli.md"
+CHECKS = ROOT / "docs" / "checks.md"
 
 
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(ROOT))
+    from golive.checks.reference import render_check_reference
     from golive.cli.reference import render_reference
 
-    text = render_reference()
-    if "--check" in argv:
-        current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""
-        if current != text:
-            print(f"{TARGET.relative_to(ROOT)} is stale: run python scripts/gen_cli_docs.py", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.parent.mkdir(parents=True, exist_ok=True)
-    TARGET.write_text(text, encoding="utf-8")
-    print(f"wrote {TARGET.relative_to(ROOT)}")
-    return 0
+    stale = 0
+    for target, text in ((TARGET, render_reference()), (CHECKS, render_check_reference())):
+        if "--check" in argv:
+            current = target.read_text(encoding="utf-8") if target.exists() else ""
+            if current != text:
+                print(f"{target.relative_to(ROOT)} is stale: run python scripts/gen_cli_docs.py", file=sys.stderr)
+                stale = 1
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target.relative_to(ROOT)}")
+    return stale
 
 
 if __name__ == "__main__":
