@@ -350,12 +350,22 @@ def _status_json(report: Any) -> dict[str, Any]:
 @click.command("decide")
 @click.argument("release_id", metavar="RELEASE")
 @click.option("--record", is_flag=True, help="Record the decision in the log (approver role).")
+@click.option(
+    "--go",
+    "expect_go",
+    is_flag=True,
+    help="With --record: record GO, or fail (writing nothing) if it is NO-GO.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @_common
-def decide_cmd(release_id: str, record: bool, as_json: bool, db: str | None, actor: str | None) -> None:
+def decide_cmd(
+    release_id: str, record: bool, expect_go: bool, as_json: bool, db: str | None, actor: str | None
+) -> None:
     """Compute GO or NO-GO with every reason. Exit 0 for GO, 1 for NO-GO."""
+    if expect_go and not record:
+        raise click.UsageError("--go needs --record")
     svc = _service(db)
-    decision = svc.decide(release_id, actor=svc.config.whoami(actor), record=record)
+    decision = svc.decide(release_id, actor=svc.config.whoami(actor), record=record, expect_go=expect_go)
     if as_json:
         _echo_json(
             {

@@ -503,7 +503,11 @@ class ReleaseService:
 
         return self._act(release_id, build, actor)
 
-    def decide(self, release_id: str, *, actor: str, record: bool = False) -> Decision:
+    def decide(
+        self, release_id: str, *, actor: str, record: bool = False, expect_go: bool = False
+    ) -> Decision:
+        """Compute the decision; with ``record`` append it (approver role). With
+        ``expect_go`` recording fails, writing nothing, unless the decision is GO."""
         release, state = self.load(release_id)
         decision = decide(
             state, self.config, launch=release.launch_at, tz=release.launch_tz, now=self.clock()
@@ -515,6 +519,8 @@ class ReleaseService:
             if APPROVER not in fresh.roles_of(actor):
                 raise ActionError(f"recording a decision needs the {APPROVER} role; {actor} does not hold it")
             current = decide(fresh, self.config, launch=rel.launch_at, tz=rel.launch_tz, now=self.clock())
+            if expect_go and not current.go:
+                raise ActionError("cannot record GO: " + "; ".join(current.reasons))
             return [
                 (
                     "decision.recorded",
