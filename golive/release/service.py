@@ -558,10 +558,11 @@ class ReleaseService:
                     failed=sum(1 for s in statuses if s == ItemStatus.FAILED),
                 )
             )
+        by_id = {i.id: i for i in state.runbook.all_items()}
         for item_id, (window, _phase) in item_windows(
             state.runbook, release.launch_at, release.launch_tz
         ).items():
-            item = state.runbook.find_item(item_id)
+            item = by_id.get(item_id)
             if item is None or item.context != "normal" or item.items:
                 continue
             status = state.items[item_id].status if item_id in state.items else ItemStatus.PENDING
