@@ -44,6 +44,11 @@ class ConflictError(GoliveError):
     exit_code = 1
 
 
+# constant SQL; values are bound parameters (qmark for SQLite, format for psycopg)
+_EVENTS_SQL_QMARK = "SELECT seq, type, actor, at, data, prev_hash, hash FROM events WHERE release_id = ? AND seq > ? ORDER BY seq"
+_EVENTS_SQL_FORMAT = "SELECT seq, type, actor, at, data, prev_hash, hash FROM events WHERE release_id = %s AND seq > %s ORDER BY seq"
+
+
 def canonical_time(at: datetime) -> str:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
@@ -322,11 +327,7 @@ class EventStore:
         The hot path of every status and decision: read through the driver's
         cursor (SQLAlchemy's row processing costs 5x more on long logs).
         """
-        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
-        sql = (
-            "SELECT seq, type, actor, at, data, prev_hash, hash FROM events "
-            f"WHERE release_id = {mark} AND seq > {mark} ORDER BY seq"
-        )
+        sql = _EVENTS_SQL_QMARK if self.engine.dialect.paramstyle == "qmark" else _EVENTS_SQL_FORMAT
         with self.engine.connect() as conn:
             rows = conn.exec_driver_sql(sql, (release_id, after)).fetchall()
         loads = json.loads
