@@ -45,8 +45,9 @@ class ConflictError(GoliveError):
 
 
 # constant SQL; values are bound parameters (qmark for SQLite, format for psycopg)
-_EVENTS_SQL_QMARK = "SELECT seq, type, actor, at, data, prev_hash, hash FROM events WHERE release_id = ? AND seq > ? ORDER BY seq"
-_EVENTS_SQL_FORMAT = "SELECT seq, type, actor, at, data, prev_hash, hash FROM events WHERE release_id = %s AND seq > %s ORDER BY seq"
+_EVENTS_COLUMNS = "SELECT seq, type, actor, at, data, prev_hash, hash FROM events"
+_EVENTS_SQL_QMARK = _EVENTS_COLUMNS + " WHERE release_id = ? AND seq > ? ORDER BY seq"
+_EVENTS_SQL_FORMAT = _EVENTS_COLUMNS + " WHERE release_id = %s AND seq > %s ORDER BY seq"
 
 
 def canonical_time(at: datetime) -> str:
