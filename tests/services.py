@@ -62,7 +62,7 @@ PG_DATABASE = "golive"
 # -- availability ---------------------------------------------------------------------------
 
 
-def _postgres_bindir() -> Path | None:
+def postgres_bindir() -> Path | None:
     root = Path("/usr/lib/postgresql")
     if root.is_dir():
         versions = sorted(
@@ -84,7 +84,7 @@ def _prometheus_binary() -> Path | None:
 
 
 _FINDERS: dict[str, Callable[[], Path | None]] = {
-    "postgresql": _postgres_bindir,
+    "postgresql": postgres_bindir,
     "prometheus": _prometheus_binary,
 }
 
@@ -202,7 +202,7 @@ host    all   all        127.0.0.1/32    scram-sha-256
 """
 
 
-def _start_postgres(bindir: Path) -> PostgresServer:
+def start_postgres(bindir: Path) -> PostgresServer:
     run_as: str | None = None
     if os.geteuid() == 0:
         try:
@@ -299,13 +299,13 @@ def _start_postgres(bindir: Path) -> PostgresServer:
         if done.returncode != 0:
             raise RuntimeError(f"creating the test database failed: {done.stderr.strip()}")
     except BaseException:
-        _stop_postgres(server)
+        stop_postgres(server)
         raise
     server.started_in = time.perf_counter() - started
     return server
 
 
-def _stop_postgres(server: PostgresServer) -> None:
+def stop_postgres(server: PostgresServer) -> None:
     try:
         server.run(
             str(server.bindir / "pg_ctl"), "stop", "-D", str(server.datadir), "-m", "fast", "-w", "-t", "30"
@@ -318,11 +318,11 @@ def _stop_postgres(server: PostgresServer) -> None:
 def postgres_server() -> Iterator[PostgresServer]:
     """A private PostgreSQL for this session (this xdist worker)."""
     bindir = require("postgresql")
-    server = _start_postgres(bindir)
+    server = start_postgres(bindir)
     try:
         yield server
     finally:
-        _stop_postgres(server)
+        stop_postgres(server)
 
 
 @pytest.fixture(scope="session")

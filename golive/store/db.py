@@ -79,7 +79,9 @@ def make_engine(url: str | None = None) -> Any:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # writers queue up front (no failure half-way); readers take no write lock
+            mode = "IMMEDIATE" if conn.get_execution_options().get("golive_write") else "DEFERRED"
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     if backend == "postgresql":
@@ -99,8 +101,23 @@ def _safe(url: str) -> str:
     return url
 
 
+def current_revision(engine: Any) -> str | None:
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+    return str(row[0]) if row else None
+
+
 def migrate(engine: Any) -> None:
-    """Apply every Alembic migration that has not run yet."""
+    """Apply every Alembic migration that has not run yet (Alembic is imported
+    only when there is one to run: it costs ~200 ms of start-up)."""
+    from golive.store.migrations import HEAD
+
+    if current_revision(engine) == HEAD:
+        return
     from alembic import command
     from alembic.config import Config
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from golive.errors import GoliveError, NotFoundError
+from golive.errors import GoliveError, InputError, NotFoundError
 
 __all__ = [
     "AuditReport",
@@ -48,6 +48,25 @@ class ConflictError(GoliveError):
 _EVENTS_COLUMNS = "SELECT seq, type, actor, at, data, prev_hash, hash FROM events"
 _EVENTS_SQL_QMARK = _EVENTS_COLUMNS + " WHERE release_id = ? AND seq > ? ORDER BY seq"
 _EVENTS_SQL_FORMAT = _EVENTS_COLUMNS + " WHERE release_id = %s AND seq > %s ORDER BY seq"
+
+
+# column sizes (golive/store/schema.py), enforced alike on SQLite and PostgreSQL
+_LIMITS = {
+    "service": 200,
+    "version": 200,
+    "env": 100,
+    "actor": 200,
+    "event type": 64,
+    "launch time zone": 64,
+    "title": 10_000,
+}
+
+
+def _check_length(what: str, value: str) -> None:
+    if len(value) > _LIMITS[what]:
+        raise InputError(
+            f"{what} is too long ({len(value)} characters; at most {_LIMITS[what]})", location=what
+        )
 
 
 def canonical_time(at: datetime) -> str:
@@ -143,23 +162,32 @@ class EventStore:
         self.engine.dispose()
 
     # -- snapshots ---------------------------------------------------------------
+    def _writer(self) -> Any:
+        return self.engine.execution_options(golive_write=True)
+
     def put_snapshot(self, content_hash: str, title: str, source: str, model_json: str) -> None:
         from sqlalchemy import select
+        from sqlalchemy.exc import IntegrityError
 
         from golive.store.schema import snapshots
 
-        with self.engine.begin() as conn:
-            exists = conn.execute(select(snapshots.c.hash).where(snapshots.c.hash == content_hash)).first()
-            if exists is None:
-                conn.execute(
-                    snapshots.insert().values(
-                        hash=content_hash,
-                        title=title,
-                        source=source,
-                        model=model_json,
-                        created_at=datetime.now(UTC),
+        try:
+            with self._writer().begin() as conn:
+                exists = conn.execute(
+                    select(snapshots.c.hash).where(snapshots.c.hash == content_hash)
+                ).first()
+                if exists is None:
+                    conn.execute(
+                        snapshots.insert().values(
+                            hash=content_hash,
+                            title=title[: _LIMITS["title"]],
+                            source=source,
+                            model=model_json,
+                            created_at=datetime.now(UTC),
+                        )
                     )
-                )
+        except IntegrityError:
+            pass  # content-addressed: someone stored the same snapshot at the same moment
 
     def get_snapshot(self, content_hash: str) -> tuple[str, str, str]:
         from sqlalchemy import select
@@ -191,7 +219,15 @@ class EventStore:
 
         rid = release_id or new_release_id(service)
         when = _utc(at or datetime.now(UTC))
-        with self.engine.begin() as conn:
+        for what, value in (
+            ("service", service),
+            ("version", version),
+            ("env", env),
+            ("actor", created_by),
+            ("launch time zone", launch_tz),
+        ):
+            _check_length(what, value)
+        with self._writer().begin() as conn:
             conn.execute(
                 releases.insert().values(
                     id=rid,
@@ -256,13 +292,23 @@ class EventStore:
         event is still that one (else ConflictError)."""
         from sqlalchemy.exc import IntegrityError, OperationalError
 
+        if not entries:
+            return []
+        for type_, actor, _data in entries:
+            _check_length("event type", type_)
+            _check_length("actor", actor)
         for attempt in range(5):
+            head_before = self._head(release_id)
             try:
-                with self.engine.begin() as conn:
+                with self._writer().begin() as conn:
                     return self._append_in(
                         conn, release_id, entries, expect_seq, _utc(at or datetime.now(UTC))
                     )
-            except IntegrityError:
+            except IntegrityError as exc:
+                if self._head(release_id) == head_before:
+                    # the head did not move: not a race but a rejected row
+                    reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "constraint violated"
+                    raise InputError(f"the database rejected the event: {reason}") from None
                 if expect_seq is not None:
                     raise ConflictError(f"release {release_id} changed meanwhile; try again") from None
             except OperationalError as exc:
@@ -322,6 +368,15 @@ class EventStore:
             raise ConflictError(f"release {release_id} changed meanwhile; try again")
         return out
 
+    def _head(self, release_id: str) -> int | None:
+        from sqlalchemy import select
+
+        from golive.store.schema import releases
+
+        with self.engine.connect() as conn:
+            row = conn.execute(select(releases.c.head_seq).where(releases.c.id == release_id)).first()
+        return int(row[0]) if row else None
+
     def events(self, release_id: str, *, after: int = 0) -> list[Event]:
         """The release's events after ``after``, oldest first.
 
@@ -336,8 +391,7 @@ class EventStore:
         out = []
         for seq, type_, actor, when, data, prev, digest in rows:
             moment = parse(when) if isinstance(when, str) else when
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
             out.append(Event(release_id, seq, type_, actor, moment, loads(data), prev, digest))
         return out
 
@@ -346,10 +400,16 @@ class EventStore:
         """Check the release's hash chain; name the first bad event."""
         from sqlalchemy import select
 
-        from golive.store.schema import events
+        from golive.store.schema import events, releases
 
-        release = self.get_release(release_id)
-        with self.engine.connect() as conn:
+        # the head and the events from one consistent snapshot, so an append
+        # committed meanwhile never looks like tampering
+        options = {"isolation_level": "REPEATABLE READ"} if self.engine.dialect.name == "postgresql" else {}
+        with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            head = conn.execute(select(releases).where(releases.c.id == release_id)).first()
+            if head is None:
+                raise NotFoundError(f"no release {release_id!r} (golive release list shows them)")
+            release = _release(head)
             rows = conn.execute(
                 select(events).where(events.c.release_id == release_id).order_by(events.c.seq)
             ).all()

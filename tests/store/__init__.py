@@ -1,0 +1,1 @@
+"""Contract, concurrency, tamper-evidence and crash tests of the event store, on SQLite and PostgreSQL."""
