@@ -266,6 +266,142 @@ def demo(runbook_path: str | None) -> None:
     raise SystemExit(run_demo(runbook_path))
 
 
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--base-url", metavar="URL", help="Base URL for paths given without a host (GET /api/x).")
+@click.option("--host", metavar="HOST", help="Host for tls/dns checks (default: first https URL seen).")
+@click.option("--prometheus-url", metavar="URL", help="Prometheus for metric checks ($PROMETHEUS_URL).")
+@click.option("--timeout", metavar="DURATION", help="Timeout of each check (default 10s, commands 10m).")
+@_json_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the overlay to this file.")
+def suggest(
+    path: str,
+    base_url: str | None,
+    host: str | None,
+    prometheus_url: str | None,
+    timeout: str | None,
+    as_json: bool,
+    output: str | None,
+) -> None:
+    """Propose checks for the items of the runbook at PATH that have none, from their own words.
+
+    Prints an overlay (YAML) to review: above each entry, the sentence it came from
+    (file:line) and what the check does. The runbook is never edited. The share of
+    machine-verifiable items compiled goes to stderr (or into --json).
+    """
+    from golive.runbook.loader import load_runbook
+    from golive.suggest import render_overlay
+    from golive.suggest import suggest as propose
+
+    report = propose(
+        load_runbook(path), base_url=base_url, host=host, prometheus_url=prometheus_url, timeout=timeout
+    )
+    text = render_overlay(report)
+    if output is not None:
+        from pathlib import Path
+
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{output}: cannot write: {exc.strerror or exc.__class__.__name__}")
+    if as_json:
+        import json
+
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        return
+    if output is None:
+        click.echo(text, nl=False)
+    click.echo(f"golive suggest: {report.summary()}", err=True)
+
+
+@cli.command("demo-target")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it local).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8077,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one (the first line printed names it).",
+)
+@click.option(
+    "--rps",
+    type=click.FloatRange(0, 100_000),
+    default=50.0,
+    show_default=True,
+    help="Synthetic requests per second, split by the canary weight (0: none).",
+)
+@click.option("--seed", type=int, default=None, help="Seed for the random draws (versions, faults, latency).")
+@click.option("--stable-version", default="1.0.0", show_default=True, help="Build of the stable version.")
+@click.option("--canary-version", default="1.1.0", show_default=True, help="Build of the canary version.")
+@click.option(
+    "--weight",
+    type=click.FloatRange(0, 100),
+    default=0,
+    show_default=True,
+    help="Canary weight at start (percent of traffic).",
+)
+@click.option(
+    "--ledger",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Append every admin call to this file as one JSON line (flushed and fsync'd).",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="SPEC",
+    help="A fault set at start, [VERSION:]KIND=VALUE[@WEIGHT][+AFTER], e.g. error_rate=0.06@50, "
+    "latency_ms=2000@10, health=down@100, payment_failure=0.03@50+30s (repeatable).",
+)
+def demo_target(
+    host: str,
+    port: int,
+    rps: float,
+    seed: int | None,
+    stable_version: str,
+    canary_version: str,
+    weight: float,
+    ledger: str | None,
+    faults: tuple[str, ...],
+) -> None:
+    """Run a stand-in service to rehearse go-lives against, until Ctrl-C or SIGTERM.
+
+    Two versions (stable and canary) split traffic by a canary weight; health
+    endpoints like the seeds' (/api/health, /api/v1/health, /api/v1/health/detailed);
+    Prometheus metrics on /metrics; synthetic traffic; and an admin API for
+    actuators and fault injection (/admin/weight, /admin/faults, /admin/rollback,
+    /admin/kill-switch, /admin/state, /admin/calls). Faults: error_rate (500s),
+    latency_ms, health=down (503 on health endpoints), payment_failure (402).
+    """
+    from pathlib import Path
+
+    from golive.demo_target import DemoConfig, FaultSpec, serve
+    from golive.errors import InputError
+
+    specs = []
+    for text in faults:
+        try:
+            specs.append(FaultSpec.parse(text))
+        except InputError as exc:
+            _fail(f"--fault: {exc}")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"golive: warning: the admin API has no authentication and listens on {host}", err=True)
+    config = DemoConfig(
+        stable_version=stable_version,
+        canary_version=canary_version,
+        rps=rps,
+        seed=seed,
+        ledger=Path(ledger) if ledger else None,
+        faults=tuple(specs),
+        weight=int(weight) if float(weight).is_integer() else weight,
+    )
+    try:
+        serve(host, port, config=config)
+    except InputError as exc:
+        _fail(f"--{(exc.location or 'port').replace('_', '-')}: {exc.message}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: renders every error once, as one line."""
     args = list(sys.argv[1:] if argv is None else argv)

@@ -20,13 +20,22 @@ from golive.config import Config
 from golive.errors import GoliveError, InputError, NotFoundError
 from golive.release.decide import Decision, decide, policy_violations, required_signoffs, valid_signoffs
 from golive.release.schedule import Window, item_windows, phase_windows
-from golive.release.state import ITEM_TRANSITIONS, ItemStatus, ReleaseState, fold
+from golive.release.state import (
+    ITEM_TRANSITIONS,
+    ItemStatus,
+    ReleaseState,
+    fold,
+    state_from_json,
+    state_snapshot_hash,
+    state_to_json,
+)
 from golive.runbook.model import Item, Runbook, Section
 from golive.store.events import AuditReport, ConflictError, EventStore, ReleaseRow
 
 __all__ = ["APPROVER", "ActionError", "ReleaseService", "StatusReport"]
 
 APPROVER = "approver"
+SNAPSHOT_EVERY = 200  # fold at most this many events before caching the state again
 _ACTIONS = {"start": "started", "done": "done", "fail": "failed", "skip": "skipped", "reopen": "reopened"}
 RETRIES = 5
 
@@ -73,14 +82,37 @@ class ReleaseService:
 
     # -- loading ---------------------------------------------------------------
     def load(self, release_id: str) -> tuple[ReleaseRow, ReleaseState]:
+        """The release and its state: the cached state (if it still matches its
+        event) with the events after it folded on top, else a fold of the whole log."""
         release = self.store.get_release(release_id)
-        _title, _source, model = self.store.get_snapshot(release.snapshot)
-        runbook = _runbook_from_json(model)
 
         def snapshot(content_hash: str) -> Runbook:
             return _runbook_from_json(self.store.get_snapshot(content_hash)[2])
 
-        state = fold(release.id, runbook, self.store.events(release.id), snapshot)
+        initial: ReleaseState | None = None
+        cached = self.store.get_state(release_id)
+        if cached is not None:
+            _seq, text = cached
+            try:
+                initial = state_from_json(text, snapshot(state_snapshot_hash(text)))
+            except (KeyError, ValueError, TypeError, NotFoundError):
+                initial = None  # a stale or foreign cache: fold from the start
+        if initial is None:
+            state = fold(release.id, snapshot(release.snapshot), self.store.events(release.id), snapshot)
+            state.snapshot = state.snapshot or release.snapshot
+            folded = state.seq
+        else:
+            before = initial.seq
+            state = fold(
+                release.id,
+                initial.runbook,
+                self.store.events(release.id, after=before),
+                snapshot,
+                initial=initial,
+            )
+            folded = state.seq - before
+        if folded >= SNAPSHOT_EVERY and state.last_hash:
+            self.store.put_state(release.id, state.seq, state.last_hash, state_to_json(state))
         for role, people in self.config.people.items():
             for person in people:
                 if person not in state.people.setdefault(role, []):

@@ -35,6 +35,9 @@ __all__ = [
     "SignOffRecord",
     "Waiver",
     "fold",
+    "state_from_json",
+    "state_snapshot_hash",
+    "state_to_json",
 ]
 
 
@@ -136,6 +139,8 @@ class ReleaseState:
     decision: DecisionRecord | None = None
     comments: list[tuple[datetime, str, str]] = field(default_factory=list)
     last_event_at: datetime | None = None
+    snapshot: str = ""
+    last_hash: str = ""
     gate_ids: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -167,18 +172,136 @@ class ReleaseState:
 
 
 def fold(
-    release_id: str, runbook: Runbook, events: Iterable[Event], load_snapshot: Any = None
+    release_id: str,
+    runbook: Runbook,
+    events: Iterable[Event],
+    load_snapshot: Any = None,
+    *,
+    initial: ReleaseState | None = None,
 ) -> ReleaseState:
-    """Derive a release's state from its events, oldest first.
+    """Derive a release's state from its events, oldest first, or continue from
+    ``initial`` (a cached state) with the events after it.
 
     ``load_snapshot(hash) -> Runbook`` is used for ``release.upgraded``.
     """
-    state = ReleaseState(release_id=release_id, runbook=runbook)
+    state = initial if initial is not None else ReleaseState(release_id=release_id, runbook=runbook)
     for event in events:
         _apply(state, event, load_snapshot)
         state.seq = event.seq
         state.last_event_at = event.at
+        state.last_hash = event.hash
     return state
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def state_to_json(state: ReleaseState) -> str:
+    """The state as JSON, for the snapshot cache (the runbook by its snapshot hash)."""
+    import json
+
+    def item(value: ItemState) -> dict[str, Any]:
+        return {
+            "status": value.status.value,
+            "by": value.by,
+            "at": _iso(value.at),
+            "reason": value.reason,
+            "comments": [[_iso(a), b, c] for a, b, c in value.comments],
+            "evidence": value.evidence,
+            "checks": {
+                name: [c.kind, c.status, c.summary, _iso(c.at), c.by] for name, c in value.checks.items()
+            },
+        }
+
+    decision = state.decision
+    data = {
+        "snapshot": state.snapshot,
+        "release_id": state.release_id,
+        "seq": state.seq,
+        "last_hash": state.last_hash,
+        "revision": state.revision,
+        "gate_epoch": state.gate_epoch,
+        "started_by": state.started_by,
+        "started_at": _iso(state.started_at),
+        "last_event_at": _iso(state.last_event_at),
+        "items": {k: item(v) for k, v in state.items.items()},
+        "people": state.people,
+        "signoffs": [[s.role, s.by, _iso(s.at), s.revision, s.gate_epoch, s.note] for s in state.signoffs],
+        "waivers": {k: [w.by, _iso(w.at), w.reason] for k, w in state.waivers.items()},
+        "decision": None
+        if decision is None
+        else [
+            decision.decision,
+            decision.by,
+            _iso(decision.at),
+            decision.reasons,
+            decision.revision,
+            decision.gate_epoch,
+        ],
+        "comments": [[_iso(a), b, c] for a, b, c in state.comments],
+    }
+    return json.dumps(data, separators=(",", ":"), default=str)
+
+
+def state_snapshot_hash(text: str) -> str:
+    """The runbook snapshot a cached state was folded over."""
+    import json
+
+    return str(json.loads(text)["snapshot"])
+
+
+def state_from_json(text: str, runbook: Runbook) -> ReleaseState:
+    import json
+
+    data = json.loads(text)
+    state = ReleaseState(release_id=data["release_id"], runbook=runbook)
+    state.snapshot = data["snapshot"]
+    state.seq = data["seq"]
+    state.last_hash = data["last_hash"]
+    state.revision = data["revision"]
+    state.gate_epoch = data["gate_epoch"]
+    state.started_by = data["started_by"]
+    state.started_at = _dt(data["started_at"])
+    state.last_event_at = _dt(data["last_event_at"])
+    for key, value in data["items"].items():
+        state.items[key] = ItemState(
+            status=ItemStatus(value["status"]),
+            by=value["by"],
+            at=_dt(value["at"]),
+            reason=value["reason"],
+            comments=[(_need(_dt(a)), b, c) for a, b, c in value["comments"]],
+            evidence=value["evidence"],
+            checks={
+                name: CheckRecord(name=name, kind=k, status=st, summary=sm, at=_need(_dt(at)), by=by)
+                for name, (k, st, sm, at, by) in value["checks"].items()
+            },
+        )
+    state.people = {k: list(v) for k, v in data["people"].items()}
+    state.signoffs = [
+        SignOffRecord(role=r, by=b, at=_need(_dt(a)), revision=rv, gate_epoch=ge, note=n)
+        for r, b, a, rv, ge, n in data["signoffs"]
+    ]
+    state.waivers = {
+        k: Waiver(target=k, by=b, at=_need(_dt(a)), reason=r) for k, (b, a, r) in data["waivers"].items()
+    }
+    if data["decision"] is not None:
+        d, b, a, reasons, rv, ge = data["decision"]
+        state.decision = DecisionRecord(
+            decision=d, by=b, at=_need(_dt(a)), reasons=reasons, revision=rv, gate_epoch=ge
+        )
+    state.comments = [(_need(_dt(a)), b, c) for a, b, c in data["comments"]]
+    return state
+
+
+def _need(value: datetime | None) -> datetime:
+    if value is None:
+        raise ValueError("missing time in cached state")
+    return value
 
 
 def _apply(state: ReleaseState, event: Event, load_snapshot: Any) -> None:
@@ -189,6 +312,8 @@ def _apply(state: ReleaseState, event: Event, load_snapshot: Any) -> None:
         state.started_at = event.at
         return
     if kind == "release.upgraded":
+        state.snapshot = data["snapshot"]
+        state.snapshot = data["snapshot"]
         if load_snapshot is not None:
             state.runbook = load_snapshot(data["snapshot"])
             state.gate_ids = {item.id for item in state.runbook.gates()}

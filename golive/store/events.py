@@ -62,6 +62,12 @@ _LIMITS = {
 }
 
 
+def _is_sequence_race(exc: Exception) -> bool:
+    """A duplicate (release, seq): another writer appended the same seq first."""
+    text = str(getattr(exc, "orig", exc))
+    return "pk_events" in text or "events.release_id, events.seq" in text
+
+
 def _check_length(what: str, value: str) -> None:
     if len(value) > _LIMITS[what]:
         raise InputError(
@@ -298,15 +304,14 @@ class EventStore:
             _check_length("event type", type_)
             _check_length("actor", actor)
         for attempt in range(5):
-            head_before = self._head(release_id)
             try:
                 with self._writer().begin() as conn:
                     return self._append_in(
                         conn, release_id, entries, expect_seq, _utc(at or datetime.now(UTC))
                     )
             except IntegrityError as exc:
-                if self._head(release_id) == head_before:
-                    # the head did not move: not a race but a rejected row
+                if not _is_sequence_race(exc):
+                    # not two writers racing for the same seq: the database rejected the row
                     reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "constraint violated"
                     raise InputError(f"the database rejected the event: {reason}") from None
                 if expect_seq is not None:
@@ -394,6 +399,43 @@ class EventStore:
             moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
             out.append(Event(release_id, seq, type_, actor, moment, loads(data), prev, digest))
         return out
+
+    # -- state snapshots (a cache of folded state) ---------------------------------
+    def get_state(self, release_id: str) -> tuple[int, str] | None:
+        """The cached state (seq, JSON) when it still matches the event it was taken at."""
+        from sqlalchemy import select
+
+        from golive.store.schema import events, state_snapshots
+
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(state_snapshots.c.seq, state_snapshots.c.state)
+                .join(
+                    events,
+                    (events.c.release_id == state_snapshots.c.release_id)
+                    & (events.c.seq == state_snapshots.c.seq)
+                    & (events.c.hash == state_snapshots.c.event_hash),
+                )
+                .where(state_snapshots.c.release_id == release_id)
+            ).first()
+        return (int(row.seq), str(row.state)) if row else None
+
+    def put_state(self, release_id: str, seq: int, event_hash: str, state_json: str) -> None:
+        from sqlalchemy import delete
+        from sqlalchemy.exc import IntegrityError
+
+        from golive.store.schema import state_snapshots
+
+        try:
+            with self._writer().begin() as conn:
+                conn.execute(delete(state_snapshots).where(state_snapshots.c.release_id == release_id))
+                conn.execute(
+                    state_snapshots.insert().values(
+                        release_id=release_id, seq=seq, event_hash=event_hash, state=state_json
+                    )
+                )
+        except IntegrityError:
+            pass  # another reader cached the state at the same moment
 
     # -- audit ---------------------------------------------------------------------
     def verify(self, release_id: str) -> AuditReport:

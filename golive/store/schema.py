@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["events", "metadata", "releases", "snapshots"]
+__all__ = ["events", "metadata", "releases", "snapshots", "state_snapshots"]
 
 metadata = MetaData()
 
@@ -63,3 +63,14 @@ events = Table(
 )
 
 Index("ix_events_type", events.c.release_id, events.c.type)
+
+# a cache of a release's folded state at one event (``event_hash`` ties it to
+# that event); derived data, never used by the audit
+state_snapshots = Table(
+    "state_snapshots",
+    metadata,
+    Column("release_id", String(40), ForeignKey("releases.id"), primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("event_hash", String(64), nullable=False),
+    Column("state", Text, nullable=False),
+)

@@ -41,6 +41,7 @@ from golive.config import Config
 from golive.errors import GoliveError, NotFoundError
 from golive.release.service import ActionError, ReleaseService
 from golive.store.db import migrate
+from golive.store.migrations import HEAD
 from golive.store.events import ConflictError, Event, EventStore, event_hash, genesis
 from golive.store.schema import events as events_table
 from golive.store.schema import metadata
@@ -346,13 +347,13 @@ def test_migrations_applied_again_change_nothing(
     rid = new_release()
     store.append_many(rid, [("t", "a", {"n": i}) for i in range(5)])
     shape = _describe(store.engine)
-    assert _alembic_version(store) == ["0001"]
+    assert _alembic_version(store) == [HEAD]
     migrate(store.engine)
     migrate(store.engine)
     again = EventStore.open(db_url)
     try:
         assert _describe(again.engine) == shape
-        assert _alembic_version(again) == ["0001"]
+        assert _alembic_version(again) == [HEAD]
         assert again.verify(rid).ok and again.verify(rid).events == 5
     finally:
         again.close()
