@@ -41,8 +41,8 @@ from golive.config import Config
 from golive.errors import GoliveError, NotFoundError
 from golive.release.service import ActionError, ReleaseService
 from golive.store.db import migrate
-from golive.store.migrations import HEAD
 from golive.store.events import ConflictError, Event, EventStore, event_hash, genesis
+from golive.store.migrations import HEAD
 from golive.store.schema import events as events_table
 from golive.store.schema import metadata
 from golive.store.schema import releases as releases_table
