@@ -21,12 +21,12 @@ from golive.rollout.triggers import (
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 S = timedelta(seconds=1)
 M = timedelta(minutes=1)
-B, O, E, I = Outcome.BREACH, Outcome.OK, Outcome.ERROR, Outcome.INCONCLUSIVE
+B, OK, E, INC = Outcome.BREACH, Outcome.OK, Outcome.ERROR, Outcome.INCONCLUSIVE
 
 
 def series(outcomes: str, interval: timedelta = 30 * S) -> list[Evaluation]:
     """'bbo.e' → evaluations every interval: b breach, o ok, e error, i inconclusive."""
-    code = {"b": B, "o": O, "e": E, "i": I}
+    code = {"b": B, "o": OK, "e": E, "i": INC}
     return [Evaluation(T0 + interval * n, code[c]) for n, c in enumerate(outcomes)]
 
 
