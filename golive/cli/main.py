@@ -57,9 +57,10 @@ def cli() -> None:
 
 
 def _register_release_commands() -> None:
-    from golive.cli.release_cmds import register
+    from golive.cli import release_cmds, rollout_cmds
 
-    register(cli)
+    release_cmds.register(cli)
+    rollout_cmds.register(cli)
 
 
 _register_release_commands()

@@ -1,0 +1,161 @@
+"""The runbook's own rollback criteria, compiled into triggers.
+
+Each rollback criterion with a number (``error rate > 1% for > 10 minutes``)
+becomes a trigger: a metric query, a breach condition over its ``value`` (or
+``ratio`` to a baseline), a rule over time and a reaction. golive says which
+sentence became which rule, and each trigger's worst-case detection time.
+
+How the words are read:
+
+- ``> 1%``, ``< 200ms``, ``> 5x normal baseline``: the breach condition. Percents
+  are fractions (``value > 0.01``), milliseconds are seconds (``value > 0.2``),
+  ``Nx baseline`` compares to the same query one day earlier (``ratio > 5``).
+- ``for > 10 minutes``: persistence ``for: 10m``. ``sustained`` without a
+  duration: ``for: 5m`` (golive's reading; override it in an overlay).
+  No duration: the first breach fires (``for: 0s``); the query's own rate window
+  (5 minutes) already smooths a single bad request.
+- ``Health checks failing for > 5 minutes``, ``System downtime > 5 minutes``:
+  ``min(up) < 1`` for 5 minutes.
+- Rollback criteria react by rolling back; success metrics and warning levels
+  alert.
+
+A criterion without a number ("Authentication system failure") is listed as
+not compiled: a person judges it, or a check is attached to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from golive.rollout.triggers import TriggerRule, worst_case_detection
+from golive.runbook.model import Criterion, Runbook, Threshold
+from golive.runbook.text import slugify
+
+__all__ = ["CompiledTrigger", "TriggerPlan", "compile_triggers"]
+
+SUSTAINED = timedelta(minutes=5)
+QUERY_WINDOW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class CompiledTrigger:
+    name: str
+    text: str
+    line: int
+    file: str | None
+    metric: str
+    query: str
+    breach: str
+    rule: TriggerRule
+    reaction: Literal["rollback", "pause", "alert"]
+    reading: str
+    baseline_offset: timedelta | None = None
+
+    @property
+    def worst_case(self) -> timedelta:
+        return worst_case_detection(self.rule)
+
+
+@dataclass
+class TriggerPlan:
+    triggers: list[CompiledTrigger]
+    not_compiled: list[tuple[Criterion, str]]
+
+
+def _value(threshold: Threshold, unit: str) -> float:
+    value = threshold.value
+    if threshold.unit == "%" and unit == "ratio":
+        return value / 100
+    if threshold.unit == "ms":
+        return value / 1000
+    if threshold.unit == "m":
+        return value * 60
+    if threshold.unit == "h":
+        return value * 3600
+    return value
+
+
+def _compile(
+    criterion: Criterion, threshold: Threshold, interval: timedelta, reaction: str
+) -> CompiledTrigger | str:
+    from golive.suggest.promql import TEMPLATES, query_for
+
+    metric = threshold.metric
+    template = TEMPLATES.get(metric)
+    if template is None:
+        return f"no query template for {metric!r}; attach a metric trigger in an overlay"
+    found = query_for(metric, threshold.percentile)
+    query = found[0] if found is not None else template.query
+    baseline = None
+    if threshold.unit == "bool":
+        breach = "value < 1"
+        reading = f"{threshold.subject!r} is {metric}: min(up) < 1"
+    elif threshold.relative_to == "baseline":
+        breach = f"ratio {threshold.op} {threshold.value:g}"
+        baseline = timedelta(days=1)
+        reading = f"{threshold.value:g}x the value one day earlier"
+    else:
+        number = _value(threshold, template.unit)
+        breach = f"value {threshold.op} {number:g}"
+        reading = f"{threshold.expression} → {breach}"
+    if threshold.for_duration is not None:
+        window = threshold.for_duration
+        reading += f", for {_fmt(window)} (persistence)"
+    elif threshold.sustained:
+        window = SUSTAINED
+        reading += f", 'sustained' read as for {_fmt(window)}"
+    else:
+        window = timedelta(0)
+        reading += ", no duration stated: the first breach fires"
+    rule = TriggerRule(interval=interval, for_duration=window, query_window=QUERY_WINDOW)
+    level_reaction = "alert" if threshold.level == "warning" else reaction
+    return CompiledTrigger(
+        name=slugify(criterion.text, 40),
+        text=criterion.text,
+        line=criterion.line,
+        file=criterion.file,
+        metric=metric,
+        query=query,
+        breach=breach,
+        rule=rule,
+        reaction=level_reaction,  # type: ignore[arg-type]
+        reading=reading,
+        baseline_offset=baseline,
+    )
+
+
+def compile_triggers(runbook: Runbook, *, interval: timedelta = timedelta(seconds=30)) -> TriggerPlan:
+    """Triggers for the runbook's rollback criteria (react: roll back)."""
+    plan = TriggerPlan(triggers=[], not_compiled=[])
+    seen: set[str] = set()
+    for criterion in runbook.rollback_criteria:
+        if not criterion.thresholds:
+            plan.not_compiled.append((criterion, "states no number: a person judges it, or attach a check"))
+            continue
+        for threshold in criterion.thresholds:
+            compiled = _compile(criterion, threshold, interval, "rollback")
+            if isinstance(compiled, str):
+                plan.not_compiled.append((criterion, compiled))
+                continue
+            name = compiled.name
+            n = 2
+            while name in seen:
+                name = f"{compiled.name}-{n}"
+                n += 1
+            seen.add(name)
+            plan.triggers.append(compiled if name == compiled.name else _renamed(compiled, name))
+    return plan
+
+
+def _renamed(trigger: CompiledTrigger, name: str) -> CompiledTrigger:
+    from dataclasses import replace
+
+    return replace(trigger, name=name)
+
+
+def _fmt(value: timedelta) -> str:
+    from golive.durations import format_duration
+
+    return format_duration(value)
