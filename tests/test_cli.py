@@ -205,6 +205,14 @@ def test_cli_reference_is_current() -> None:
     )
 
 
+def test_check_reference_is_current() -> None:
+    from golive.checks.reference import render_check_reference
+
+    assert (ROOT / "docs" / "checks.md").read_text(encoding="utf-8") == render_check_reference(), (
+        "docs/checks.md is stale: run python scripts/gen_cli_docs.py"
+    )
+
+
 def test_help_and_version() -> None:
     result = run_golive("--help")
     assert result.returncode == 0 and "show" in result.stdout and "lint" in result.stdout

@@ -29,20 +29,7 @@ __all__ = ["Condition", "compile_condition", "evaluate", "render_value", "to_cel
 
 _DURATION_LITERAL = re.compile(r"(?<![\w.\"'])(\d+(?:\.\d+)?)(ms|us|ns|s|m|h|d)\b")
 _IDENT_PATH = re.compile(r"(?<![\w.\"'])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
-_RESERVED = {
-    "true",
-    "false",
-    "null",
-    "in",
-    "has",
-    "size",
-    "duration",
-    "timestamp",
-    "int",
-    "double",
-    "string",
-    "matches",
-}
+_KEYWORDS = {"true", "false", "null", "in"}
 
 
 def _outside_strings(text: str) -> list[tuple[bool, str]]:
@@ -88,17 +75,22 @@ def _desugar(text: str) -> str:
 
 
 def _identifiers(text: str) -> list[str]:
+    """Value paths a condition reads: ``json.status``; for a method call
+    (``stdout.contains("x")``) its receiver (``stdout``)."""
     names: list[str] = []
     for code, chunk in _outside_strings(text):
         if not code:
             continue
         for match in _IDENT_PATH.finditer(chunk):
             path = match.group(1)
-            if path.split(".")[0] in _RESERVED or re.fullmatch(r"\d.*", path):
-                continue
             end = match.end()
-            if end < len(chunk) and chunk[end] == "(":
-                continue  # a function call
+            called = end < len(chunk) and chunk[end] == "("
+            if called:
+                if "." not in path:
+                    continue  # a function: size(x), duration("5m"), has(...)
+                path = path.rsplit(".", 1)[0]  # a method: its receiver is the value
+            if path.split(".")[0] in _KEYWORDS or re.fullmatch(r"\d.*", path):
+                continue
             names.append(path)
     return names
 
@@ -250,8 +242,13 @@ def _render(condition: Condition, values: dict[str, Any]) -> str:
         def annotate(match: re.Match[str]) -> str:
             path = match.group(1)
             end = match.end()
-            if path.split(".")[0] in _RESERVED or (end < len(chunk) and chunk[end] == "("):  # noqa: B023
+            called = end < len(chunk) and chunk[end] == "("  # noqa: B023
+            if path.split(".")[0] in _KEYWORDS or (called and "." not in path):
                 return path
+            if called:
+                receiver, method = path.rsplit(".", 1)
+                value = _lookup(values, receiver)
+                return path if value is _MISSING else f"{receiver} ({render_value(value)}).{method}"
             value = _lookup(values, path)
             if value is _MISSING:
                 return path
