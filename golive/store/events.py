@@ -400,6 +400,31 @@ class EventStore:
             out.append(Event(release_id, seq, type_, actor, moment, loads(data), prev, digest))
         return out
 
+    # -- rollbacks ---------------------------------------------------------------------
+    def begin_rollback(
+        self, release_id: str, actor: str, data: dict[str, Any], *, at: datetime | None = None
+    ) -> Event | None:
+        """Record a rollback's intent, at most once per release: the database
+        refuses a second one. Returns None when a rollback was already begun."""
+        from sqlalchemy.exc import IntegrityError
+
+        from golive.store.schema import rollbacks
+
+        when = _utc(at or datetime.now(UTC))
+        try:
+            with self._writer().begin() as conn:
+                (event,) = self._append_in(
+                    conn, release_id, [("rollout.rollback.intent", actor, data)], None, when
+                )
+                conn.execute(
+                    rollbacks.insert().values(release_id=release_id, intent_seq=event.seq, started_at=when)
+                )
+                return event
+        except IntegrityError as exc:
+            if _is_sequence_race(exc):
+                return self.begin_rollback(release_id, actor, data, at=at)
+            return None
+
     # -- state snapshots (a cache of folded state) ---------------------------------
     def get_state(self, release_id: str) -> tuple[int, str] | None:
         """The cached state (seq, JSON) when it still matches the event it was taken at."""

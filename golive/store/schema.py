@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["events", "metadata", "releases", "snapshots", "state_snapshots"]
+__all__ = ["events", "metadata", "releases", "rollbacks", "snapshots", "state_snapshots"]
 
 metadata = MetaData()
 
@@ -73,4 +73,13 @@ state_snapshots = Table(
     Column("seq", Integer, nullable=False),
     Column("event_hash", String(64), nullable=False),
     Column("state", Text, nullable=False),
+)
+
+# one rollback per release, ever: the primary key is the release
+rollbacks = Table(
+    "rollbacks",
+    metadata,
+    Column("release_id", String(40), ForeignKey("releases.id"), primary_key=True),
+    Column("intent_seq", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,0 +1,464 @@
+"""The rollout controller: one loop that advances every active rollout from
+stored state and the clock, like a Kubernetes controller reconciling.
+
+Every evaluation, decision and action is an event in the release's log. The
+controller keeps nothing of its own: after a restart it reads the log and goes
+on. Timers are anchored to stored timestamps (a bake ends at the time its step
+was recorded plus the bake), so a restart neither shortens nor restarts a bake.
+
+Side effects that must not happen twice are written as an intent before they
+run and an outcome after. An intent without outcome (the controller died in
+between) is resumed only when its actuator is declared idempotent; otherwise the
+rollout pauses and asks for a person. The database allows one rollback per
+release.
+
+Events: ``rollout.started`` {guard}, ``rollout.step.intent`` / ``rollout.step.done``
+{component, index, weight, ok, summary}, ``rollout.evaluated`` {trigger,
+outcome, value, detail}, ``rollout.trigger.fired`` {trigger, reaction, shadow,
+detail}, ``rollout.alert`` {trigger, detail}, ``rollout.paused`` /
+``rollout.resumed`` {reason}, ``rollout.promoted`` {component},
+``rollout.rollback.intent`` / ``rollout.rollback.done`` {reason, trigger,
+results}, ``rollout.attention`` {reason}, ``rollout.completed``,
+``rollout.aborted`` {reason}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from golive.checks.context import CheckContext
+from golive.clock import Clock
+from golive.rollout.actuators import run_actuator
+from golive.rollout.spec import Actuator, RolloutGuard, TriggerSpec
+from golive.rollout.triggers import Evaluation, Outcome, TriggerRule, inconclusive_too_long, judge
+from golive.store.events import Event, EventStore
+
+__all__ = ["ComponentState", "Controller", "RolloutState", "fold_rollout"]
+
+ACTOR = "golive-controller"
+
+
+@dataclass
+class ComponentState:
+    index: int = -1
+    weight: float = 0.0
+    intent: dict[str, Any] | None = None
+    done_at: datetime | None = None
+    promoted: set[int] = field(default_factory=set)
+
+
+@dataclass
+class RolloutState:
+    guard: RolloutGuard | None = None
+    started_at: datetime | None = None
+    components: dict[str, ComponentState] = field(default_factory=dict)
+    evaluations: dict[str, list[Evaluation]] = field(default_factory=dict)
+    fired: dict[str, str] = field(default_factory=dict)
+    alerted: set[str] = field(default_factory=set)
+    paused: str | None = None
+    aborted: str | None = None
+    completed_at: datetime | None = None
+    rollback_intent: dict[str, Any] | None = None
+    rollback_done: bool = False
+    attention: list[str] = field(default_factory=list)
+    seq: int = 0
+
+    @property
+    def active(self) -> bool:
+        return (
+            self.guard is not None
+            and self.aborted is None
+            and self.completed_at is None
+            and not self.rollback_done
+            and self.rollback_intent is None
+        )
+
+    @property
+    def outcome(self) -> str:
+        if self.rollback_done or self.rollback_intent is not None:
+            return "rolled_back"
+        if self.aborted is not None:
+            return "aborted"
+        if self.completed_at is not None:
+            return "completed"
+        if self.paused is not None:
+            return "paused"
+        return "running" if self.guard is not None else "not started"
+
+
+def fold_rollout(events: list[Event]) -> RolloutState:
+    state = RolloutState()
+    for event in events:
+        data = event.data
+        kind = event.type
+        if not kind.startswith("rollout."):
+            continue
+        state.seq = event.seq
+        if kind == "rollout.started":
+            state.guard = RolloutGuard.model_validate(data["guard"])
+            state.started_at = event.at
+            state.components = {c.name: ComponentState() for c in state.guard.components}
+        elif kind == "rollout.step.intent":
+            comp = state.components[data["component"]]
+            comp.intent = data
+        elif kind == "rollout.step.done":
+            comp = state.components[data["component"]]
+            comp.intent = None
+            if data.get("ok"):
+                comp.index = data["index"]
+                comp.weight = data["weight"]
+                comp.done_at = event.at
+        elif kind == "rollout.evaluated":
+            state.evaluations.setdefault(data["trigger"], []).append(
+                Evaluation(event.at, Outcome(data["outcome"]), data.get("value"), data.get("detail", ""))
+            )
+        elif kind == "rollout.trigger.fired":
+            state.fired[data["trigger"]] = data["reaction"] + (" (shadow)" if data.get("shadow") else "")
+        elif kind == "rollout.alert":
+            state.alerted.add(data.get("key", data.get("trigger", "")))
+        elif kind == "rollout.paused":
+            state.paused = data.get("reason", "paused")
+        elif kind == "rollout.resumed":
+            state.paused = None
+            state.alerted.clear()
+        elif kind == "rollout.promoted":
+            comp = state.components[data["component"]]
+            comp.promoted.add(comp.index)
+        elif kind == "rollout.rollback.intent":
+            state.rollback_intent = data
+        elif kind == "rollout.rollback.done":
+            state.rollback_done = True
+        elif kind == "rollout.attention":
+            state.attention.append(data["reason"])
+            state.paused = state.paused or data["reason"]
+        elif kind == "rollout.completed":
+            state.completed_at = event.at
+        elif kind == "rollout.aborted":
+            state.aborted = data.get("reason", "aborted")
+    return state
+
+
+def _rule(trigger: TriggerSpec, guard: RolloutGuard) -> TriggerRule:
+    return TriggerRule(
+        interval=trigger.interval or guard.interval,
+        for_duration=trigger.for_duration if trigger.count is None and trigger.total is None else None,
+        consecutive=trigger.count,
+        total=trigger.total,
+        max_errors=trigger.max_errors,
+        inconclusive_timeout=trigger.inconclusive_timeout,
+    )
+
+
+class Controller:
+    """Reconciles one release's rollout. ``clock()`` gives the rollout's time
+    (a compressed clock in rehearsals and tests, the same code path)."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        release_id: str,
+        *,
+        clock: Clock,
+        values: dict[str, str],
+        ctx: CheckContext | None = None,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.release_id = release_id
+        self.clock = clock
+        self.values = values
+        self.ctx = ctx or CheckContext(concurrency=10)
+        self.on_event = on_event
+
+    def state(self) -> RolloutState:
+        return fold_rollout(self.store.events(self.release_id))
+
+    def _append(self, type_: str, data: dict[str, Any]) -> None:
+        self.store.append(self.release_id, type_, ACTOR, data, at=self.clock.now())
+        if self.on_event is not None:
+            self.on_event(type_, data)
+
+    # -- the loop ----------------------------------------------------------------
+    async def tick(self) -> RolloutState:
+        """One reconciliation: recover, evaluate due triggers, react, advance."""
+        try:
+            return await self._tick()
+        finally:
+            await self.ctx.close()  # no HTTP session outlives a tick (or its event loop)
+
+    async def _tick(self) -> RolloutState:
+        state = self.state()
+        if state.guard is None:
+            return state
+        guard = state.guard
+        if state.rollback_intent is not None and not state.rollback_done:
+            await self._finish_rollback(state, guard)
+            return self.state()
+        if not state.active:
+            return state
+        for name, comp in state.components.items():
+            if comp.intent is not None:
+                await self._resume_step(name, comp, guard)
+                return self.state()
+        await self._evaluate(state, guard)
+        state = self.state()
+        if not state.active or state.paused is not None:
+            return state
+        await self._advance(state, guard)
+        return self.state()
+
+    async def _resume_step(self, name: str, comp: ComponentState, guard: RolloutGuard) -> None:
+        assert comp.intent is not None
+        component = next(c for c in guard.components if c.name == name)
+        if not component.set_weight.idempotent:
+            self._append(
+                "rollout.attention",
+                {
+                    "reason": f"step to {comp.intent['weight']}% of {name} may or may not have run "
+                    "(its actuator is not idempotent)"
+                },
+            )
+            return
+        await self._run_step(
+            name, comp.intent["index"], comp.intent["weight"], component.set_weight, resumed=True
+        )
+
+    async def _run_step(
+        self, name: str, index: int, weight: float, actuator: Actuator, *, resumed: bool = False
+    ) -> None:
+        if not resumed:
+            self._append("rollout.step.intent", {"component": name, "index": index, "weight": weight})
+        values = {**self.values, "weight": f"{weight:g}", "component": name}
+        result = await run_actuator(actuator, values, self.ctx, name=f"{name} set_weight {weight:g}%")
+        self._append(
+            "rollout.step.done",
+            {"component": name, "index": index, "weight": weight, "ok": result.ok, "summary": result.summary},
+        )
+        if not result.ok:
+            self._append(
+                "rollout.paused", {"reason": f"setting {name} to {weight:g}% failed: {result.summary}"}
+            )
+
+    async def _advance(self, state: RolloutState, guard: RolloutGuard) -> None:
+        now = self.clock.now()
+        finished = True
+        for component in guard.components:
+            comp = state.components[component.name]
+            if comp.index == -1:
+                await self._run_step(component.name, 0, component.steps[0].weight, component.set_weight)
+                finished = False
+                continue
+            last = comp.index == len(component.steps) - 1
+            step = component.steps[comp.index]
+            if last:
+                if comp.done_at is None or now < comp.done_at + guard.soak:
+                    finished = False
+                continue
+            finished = False
+            ready = comp.index in comp.promoted or (
+                step.bake is not None and comp.done_at is not None and now >= comp.done_at + step.bake
+            )
+            if ready and self._healthy(state, guard, since=comp.done_at):
+                nxt = comp.index + 1
+                await self._run_step(component.name, nxt, component.steps[nxt].weight, component.set_weight)
+        if finished:
+            self._append("rollout.completed", {"weights": {n: c.weight for n, c in state.components.items()}})
+
+    def _healthy(self, state: RolloutState, guard: RolloutGuard, *, since: datetime | None) -> bool:
+        """Promote only on measurements: every non-shadow trigger's latest
+        evaluation since the step is ok. Missing data or errors never promote."""
+        for trigger in guard.triggers:
+            if trigger.shadow or guard.shadow or trigger.reaction == "alert":
+                continue
+            evaluations = [
+                e for e in state.evaluations.get(trigger.name, []) if since is None or e.at >= since
+            ]
+            if not evaluations or evaluations[-1].outcome != Outcome.OK:
+                return False
+        return True
+
+    # -- analysis ------------------------------------------------------------------
+    async def _evaluate(self, state: RolloutState, guard: RolloutGuard) -> None:
+        now = self.clock.now()
+        for trigger in guard.triggers:
+            rule = _rule(trigger, guard)
+            history = state.evaluations.get(trigger.name, [])
+            if history and now - history[-1].at < rule.interval:
+                continue
+            evaluation = await self._measure(trigger, guard, now)
+            self._append(
+                "rollout.evaluated",
+                {
+                    "trigger": trigger.name,
+                    "outcome": evaluation.outcome.value,
+                    "value": evaluation.value,
+                    "detail": evaluation.detail,
+                },
+            )
+            history = [*history, evaluation]
+            verdict = judge(rule, history)
+            shadow = trigger.shadow or guard.shadow
+            if verdict.fired and trigger.name not in state.fired:
+                self._append(
+                    "rollout.trigger.fired",
+                    {
+                        "trigger": trigger.name,
+                        "reaction": trigger.reaction,
+                        "shadow": shadow,
+                        "detail": verdict.detail,
+                    },
+                )
+                state.fired[trigger.name] = trigger.reaction
+                if shadow:
+                    continue  # recorded: "would have rolled back at ..."
+                if trigger.reaction == "rollback":
+                    await self._rollback(
+                        guard,
+                        reason=f"{trigger.text or trigger.name}: {verdict.detail}",
+                        trigger=trigger.name,
+                    )
+                    return
+                if trigger.reaction == "pause":
+                    self._append(
+                        "rollout.paused", {"reason": f"{trigger.text or trigger.name}: {verdict.detail}"}
+                    )
+                    return
+                self._append("rollout.alert", {"trigger": trigger.name, "detail": verdict.detail})
+            elif verdict.state == "erroring" and not shadow and f"errors:{trigger.name}" not in state.alerted:
+                self._append(
+                    "rollout.alert",
+                    {"trigger": trigger.name, "key": f"errors:{trigger.name}", "detail": verdict.detail},
+                )
+                self._append("rollout.paused", {"reason": f"cannot measure {trigger.name}: {verdict.detail}"})
+                return
+            elif inconclusive_too_long(rule, history) and f"inconclusive:{trigger.name}" not in state.alerted:
+                self._append(
+                    "rollout.alert",
+                    {
+                        "trigger": trigger.name,
+                        "key": f"inconclusive:{trigger.name}",
+                        "detail": "inconclusive too long",
+                    },
+                )
+                self._append(
+                    "rollout.paused", {"reason": f"{trigger.name} inconclusive for too long: escalated"}
+                )
+                return
+
+    async def _measure(self, trigger: TriggerSpec, guard: RolloutGuard, now: datetime) -> Evaluation:
+        from golive.checks.runner import prepare_check, run_check
+
+        spec: dict[str, Any] = {
+            "kind": "metric",
+            "source": trigger.source,
+            "expect": [trigger.breach],
+            "timeout": "10s",
+        }
+        url = trigger.url or guard.prometheus_url
+        if url:
+            spec["url"] = url
+        if trigger.query:
+            spec["query"] = trigger.query
+        if trigger.path:
+            spec["path"] = trigger.path
+        if trigger.baseline:
+            spec["baseline"] = trigger.baseline
+        try:
+            check = prepare_check(spec, source=f"trigger {trigger.name}")
+        except Exception as exc:  # a trigger that cannot even be built is an error, never a pass
+            return Evaluation(now, Outcome.ERROR, None, str(exc))
+        result = await run_check(check, self.ctx)
+        value = result.observed.get("value")
+        number = float(value) if isinstance(value, int | float) else None
+        if result.status == "passed":
+            return Evaluation(now, Outcome.BREACH, number, result.summary)
+        if result.status == "failed":
+            return Evaluation(now, Outcome.OK, number, result.summary)
+        message = result.message or result.summary or "could not measure"
+        if "baseline" in message:
+            return Evaluation(now, Outcome.INCONCLUSIVE, number, message)
+        return Evaluation(now, Outcome.ERROR, number, message)
+
+    # -- rollback --------------------------------------------------------------------
+    async def _rollback(self, guard: RolloutGuard, *, reason: str, trigger: str | None) -> None:
+        event = self.store.begin_rollback(
+            self.release_id, ACTOR, {"reason": reason, "trigger": trigger}, at=self.clock.now()
+        )
+        if event is None:
+            return  # another controller began the rollback: never twice
+        if self.on_event is not None:
+            self.on_event("rollout.rollback.intent", event.data)
+        await self._run_rollback(guard, event.data)
+
+    async def _finish_rollback(self, state: RolloutState, guard: RolloutGuard) -> None:
+        """An intent without an outcome (the controller died in between)."""
+        actuators = [c.rollback or c.halt for c in guard.components]
+        if any(a is not None and not a.idempotent for a in actuators):
+            if "rollback interrupted" not in " ".join(state.attention):
+                self._append(
+                    "rollout.attention", {"reason": "rollback interrupted; its actions are not idempotent"}
+                )
+            return
+        await self._run_rollback(guard, state.rollback_intent or {})
+
+    async def _run_rollback(self, guard: RolloutGuard, intent: dict[str, Any]) -> None:
+        results: dict[str, Any] = {}
+        for component in guard.components:
+            actuator = component.rollback or component.halt
+            if actuator is None:
+                results[component.name] = {"ok": False, "summary": "no rollback or halt actuator"}
+                continue
+            values = {**self.values, "weight": "0", "component": component.name}
+            result = await run_actuator(actuator, values, self.ctx, name=f"{component.name} rollback")
+            results[component.name] = {"ok": result.ok, "summary": result.summary}
+        self._append(
+            "rollout.rollback.done",
+            {"reason": intent.get("reason", ""), "trigger": intent.get("trigger"), "results": results},
+        )
+
+    # -- manual control -------------------------------------------------------------------
+    def start(self, guard: RolloutGuard) -> None:
+        if self.state().guard is not None:
+            raise ValueError("the rollout of this release has already started")
+        self._append("rollout.started", {"guard": guard.model_dump(mode="json", by_alias=True)})
+
+    def pause(self, reason: str) -> None:
+        self._append("rollout.paused", {"reason": reason})
+
+    def resume(self, reason: str) -> None:
+        self._append("rollout.resumed", {"reason": reason})
+
+    def promote(self, component: str | None = None) -> None:
+        state = self.state()
+        for name in [component] if component else list(state.components):
+            if name not in state.components:
+                raise ValueError(f"no component {name!r}")
+            self._append("rollout.promoted", {"component": name})
+
+    async def abort(self, reason: str) -> None:
+        state = self.state()
+        if state.guard is None:
+            raise ValueError("the rollout has not started")
+        try:
+            await self._rollback(state.guard, reason=f"aborted: {reason}", trigger=None)
+        finally:
+            await self.ctx.close()
+
+    def emergency_stop(self, reason: str) -> None:
+        """Pause every rollout of the release at once (seed 000's S1 Emergency Stop)."""
+        self._append("rollout.paused", {"reason": f"EMERGENCY STOP: {reason}"})
+
+    async def run(self, *, until: Callable[[RolloutState], bool] | None = None) -> RolloutState:
+        """Reconcile until the rollout ends (or ``until`` says so), waking at the
+        shortest evaluation interval (at most every second of rollout time)."""
+        while True:
+            state = await self.tick()
+            if state.guard is None or not state.active or (until is not None and until(state)):
+                return state
+            intervals = [t.interval or state.guard.interval for t in state.guard.triggers] or [
+                state.guard.interval
+            ]
+            await self.clock.sleep(min([*intervals, timedelta(seconds=1)]).total_seconds())

@@ -1,0 +1,140 @@
+"""The executable rollout plan: components, steps, actuators and triggers.
+
+Declared in a runbook's document annotation or overlay under ``rollout_guard:``
+(or in the native format), for example::
+
+    rollout_guard:
+      prometheus_url: http://127.0.0.1:9090
+      interval: 30s                 # evaluation interval (independent of bakes)
+      soak: 10m                     # after the last step, before "completed"
+      hypercare: 72h                # keep watching after 100%
+      components:
+        - name: web
+          steps: [{weight: 10, bake: 1h}, {weight: 50, bake: 1h}, {weight: 100}]
+          set_weight: {kind: webhook, url: "http://127.0.0.1:8077/admin/weight", json: {weight: "{weight}"}}
+          rollback: {kind: webhook, url: "http://127.0.0.1:8077/admin/rollback"}
+        - name: ios
+          steps: [{weight: 10, bake: 1d}, {weight: 100}]
+          set_weight: {kind: command, argv: [fastlane, phased, "--percent", "{weight}"]}
+          halt: {kind: command, argv: [fastlane, pause_phased_release]}
+          # iOS cannot roll back: its rollback is a kill switch
+          rollback: {kind: webhook, url: "https://flags.example.com/purchases", json: {enabled: false}}
+      triggers:
+        - name: error-rate
+          text: "Error rate > 1% for > 10 minutes"
+          query: >-
+            sum(rate(http_requests_total{version="canary",status=~"5.."}[1m]))
+            / sum(rate(http_requests_total{version="canary"}[1m]))
+          breach: "value > 0.01"
+          for: 10m
+          reaction: rollback
+      from_criteria: true           # also compile the runbook's own rollback criteria
+
+A bake without a duration waits until someone promotes (``golive rollout promote``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from golive.runbook.model import Offset
+
+__all__ = ["Actuator", "Component", "RolloutGuard", "Step", "TriggerSpec"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Actuator(_Spec):
+    """What carries out a step, a halt or a rollback.
+
+    ``command``: ``argv`` (no shell) or ``run`` (a shell line the runbook's author
+    wrote); ``{weight}``, ``{version}``, ``{component}``, ``{env}``, ``{service}``
+    are filled in, shell-quoted in ``run``. ``webhook``: an HTTP call whose URL,
+    headers and JSON strings are filled in the same way. ``idempotent`` actions
+    are resumed after a crash; the others are flagged for a person.
+    """
+
+    kind: Literal["command", "webhook"]
+    argv: list[str] | None = None
+    run: str | None = None
+    url: str | None = None
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "POST"
+    headers: dict[str, str] = Field(default_factory=dict)
+    json_body: Any = Field(default=None, alias="json")
+    timeout: Offset = timedelta(seconds=30)
+    idempotent: bool = True
+
+    @model_validator(mode="after")
+    def _complete(self) -> Actuator:
+        if self.kind == "command" and bool(self.argv) == bool(self.run):
+            raise ValueError("a command actuator needs either argv or run")
+        if self.kind == "webhook" and not (self.url or "").startswith(("http://", "https://")):
+            raise ValueError("a webhook actuator needs an http(s) url")
+        return self
+
+
+class Step(_Spec):
+    weight: float = Field(gt=0, le=100)
+    bake: Offset | None = None
+    """How long to watch before the next step; ``None``: until promoted."""
+
+
+class Component(_Spec):
+    name: str = Field(min_length=1)
+    steps: list[Step] = Field(min_length=1)
+    set_weight: Actuator
+    halt: Actuator | None = None
+    rollback: Actuator | None = None
+
+    @field_validator("steps")
+    @classmethod
+    def _increasing(cls, steps: list[Step]) -> list[Step]:
+        weights = [s.weight for s in steps]
+        if weights != sorted(weights) or len(set(weights)) != len(weights):
+            raise ValueError("step weights must increase")
+        return steps
+
+
+class TriggerSpec(_Spec):
+    name: str = Field(min_length=1)
+    text: str = ""
+    source: Literal["prometheus", "http_json"] = "prometheus"
+    url: str | None = None
+    query: str | None = None
+    path: str | None = None
+    baseline: dict[str, Any] | None = None
+    breach: str
+    interval: Offset | None = None
+    for_duration: Offset | None = Field(default=None, alias="for")
+    count: int | None = Field(default=None, ge=1)
+    total: int | None = Field(default=None, ge=1)
+    reaction: Literal["rollback", "pause", "alert"] = "rollback"
+    shadow: bool = False
+    max_errors: int = Field(default=3, ge=1)
+    inconclusive_timeout: Offset = timedelta(minutes=10)
+
+
+class RolloutGuard(_Spec):
+    components: list[Component] = Field(min_length=1)
+    triggers: list[TriggerSpec] = Field(default_factory=list)
+    prometheus_url: str | None = None
+    interval: Offset = timedelta(seconds=30)
+    soak: Offset = timedelta(0)
+    hypercare: Offset | None = None
+    shadow: bool = False
+    from_criteria: bool = False
+    rollback_procedure: bool = True
+    """After the rollback actuators, run the runbook's rollback procedure commands."""
+
+    @field_validator("components")
+    @classmethod
+    def _unique(cls, components: list[Component]) -> list[Component]:
+        names = [c.name for c in components]
+        if len(set(names)) != len(names):
+            raise ValueError("component names must be unique")
+        return components
