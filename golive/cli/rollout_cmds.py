@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -72,5 +73,222 @@ def rollout_plan(runbook: str, overlay: str | None, interval: str, as_json: bool
         click.echo(f"line {criterion.line}: {criterion.text}\n  not compiled: {reason}")
 
 
+def _controller(release_id: str, db: str | None, speed: float, on_event: Any = None) -> Any:
+    from golive.clock import ScaledClock, SystemClock
+    from golive.rollout.controller import Controller
+    from golive.store.events import EventStore
+
+    store = EventStore.open(db)
+    release = store.get_release(release_id)
+    events = store.events(release_id)
+    if speed == 1:
+        clock: Any = SystemClock()
+    else:
+        # a compressed timeline continues from the last recorded event: a restart
+        # neither shortens nor restarts a bake
+        anchor = events[-1].at if events else None
+        clock = ScaledClock(speed, anchor=anchor)
+    values = {"version": release.version, "env": release.env, "service": release.service}
+    return Controller(store, release_id, clock=clock, values=values, on_event=on_event)
+
+
+def _guard_for(release_id: str, db: str | None, guard_file: str | None) -> Any:
+    from golive.errors import InputError
+    from golive.release.service import ReleaseService
+    from golive.rollout.spec import RolloutGuard
+    from golive.store.events import EventStore
+
+    if guard_file is not None:
+        import yaml
+
+        try:
+            data = yaml.safe_load(open(guard_file, encoding="utf-8"))  # noqa: PTH123, SIM115
+        except (OSError, yaml.YAMLError) as exc:
+            raise InputError(
+                f"cannot read rollout guard: {exc.__class__.__name__}", location=guard_file
+            ) from None
+        data = data.get("rollout_guard", data) if isinstance(data, dict) else data
+    else:
+        _, state = ReleaseService(EventStore.open(db)).load(release_id)
+        data = state.runbook.rollout_guard
+        if data is None:
+            raise InputError(
+                "the release's runbook declares no rollout_guard (give --guard FILE or use an overlay)",
+                location="--guard",
+            )
+    try:
+        return RolloutGuard.model_validate(data)
+    except ValueError as exc:
+        first = str(exc).splitlines()
+        raise InputError(
+            " ".join(first[1:3]).strip() or "invalid rollout guard", location=guard_file or "rollout_guard"
+        ) from None
+
+
+_db = click.option(
+    "--db", default=None, metavar="URL", help="Database URL or SQLite path (default: GOLIVE_DATABASE_URL)."
+)
+_speed = click.option(
+    "--speed", type=float, default=1.0, show_default=True, help="Compress time: 3600 runs an hour a second."
+)
+
+
+@rollout.command("start")
+@click.argument("release_id", metavar="RELEASE")
+@click.option(
+    "--guard", "guard_file", type=click.Path(dir_okay=False), default=None, help="A rollout_guard YAML file."
+)
+@_db
+def rollout_start(release_id: str, guard_file: str | None, db: str | None) -> None:
+    """Record the start of RELEASE's guarded rollout, printing each trigger's worst-case detection time."""
+    from golive.durations import format_duration
+    from golive.rollout.controller import _rule
+
+    guard = _guard_for(release_id, db, guard_file)
+    controller = _controller(release_id, db, 1.0)
+    try:
+        controller.start(guard)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    from golive.rollout.triggers import worst_case_detection
+
+    for trigger in guard.triggers:
+        worst = worst_case_detection(_rule(trigger, guard))
+        mode = " (shadow)" if trigger.shadow or guard.shadow else ""
+        click.echo(
+            f"trigger {trigger.name}{mode}: {trigger.breach}; react {trigger.reaction}; "
+            f"worst-case detection {format_duration(worst)}"
+        )
+    click.echo(
+        f"rollout of {release_id} started: "
+        + ", ".join(f"{c.name} {' → '.join(f'{s.weight:g}%' for s in c.steps)}" for c in guard.components)
+    )
+
+
+@rollout.command("run")
+@click.argument("release_id", metavar="RELEASE")
+@_db
+@_speed
+def rollout_run(release_id: str, db: str | None, speed: float) -> None:
+    """Run the controller for RELEASE in the foreground until the rollout ends.
+    Exit 0 when it completed, 1 when it rolled back, paused or was aborted."""
+    import asyncio
+
+    if speed <= 0:
+        raise click.UsageError("--speed must be positive")
+
+    def show(kind: str, data: dict[str, Any]) -> None:
+        if kind == "rollout.evaluated" and data.get("outcome") == "ok":
+            return
+        detail = ", ".join(f"{k}={v}" for k, v in data.items() if k not in ("guard",))
+        click.echo(f"{controller.clock.now():%Y-%m-%d %H:%M:%S}  {kind}  {detail}")
+
+    controller = _controller(release_id, db, speed, on_event=show)
+    state = asyncio.run(controller.run())
+    click.echo(f"rollout {state.outcome}")
+    raise SystemExit(0 if state.outcome == "completed" else 1)
+
+
+def _manual(action: str, release_id: str, db: str | None, reason: str, component: str | None = None) -> None:
+    import asyncio
+
+    controller = _controller(release_id, db, 1.0)
+    if controller.state().guard is None:
+        raise click.ClickException(f"the rollout of {release_id} has not started")
+    if action == "promote":
+        try:
+            controller.promote(component)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+    elif action == "pause":
+        controller.pause(reason)
+    elif action == "resume":
+        controller.resume(reason)
+    elif action == "abort":
+        asyncio.run(controller.abort(reason))
+    elif action == "stop":
+        controller.emergency_stop(reason)
+    click.echo(f"{action}: {controller.state().outcome}")
+
+
+_reason = click.option("--reason", required=True, help="Why (recorded in the log).")
+
+
+@rollout.command("promote")
+@click.argument("release_id", metavar="RELEASE")
+@click.option("--component", default=None, help="Only this component.")
+@_reason
+@_db
+def rollout_promote(release_id: str, component: str | None, reason: str, db: str | None) -> None:
+    """Promote to the next step now (ends a bake that waits until promoted)."""
+    _manual("promote", release_id, db, reason, component)
+
+
+@rollout.command("pause")
+@click.argument("release_id", metavar="RELEASE")
+@_reason
+@_db
+def rollout_pause(release_id: str, reason: str, db: str | None) -> None:
+    """Pause the rollout where it is."""
+    _manual("pause", release_id, db, reason)
+
+
+@rollout.command("resume")
+@click.argument("release_id", metavar="RELEASE")
+@_reason
+@_db
+def rollout_resume(release_id: str, reason: str, db: str | None) -> None:
+    """Resume a paused rollout."""
+    _manual("resume", release_id, db, reason)
+
+
+@rollout.command("abort")
+@click.argument("release_id", metavar="RELEASE")
+@_reason
+@_db
+def rollout_abort(release_id: str, reason: str, db: str | None) -> None:
+    """Abort: roll back now (at most once per release)."""
+    _manual("abort", release_id, db, reason)
+
+
+@rollout.command("stop")
+@click.argument("release_id", metavar="RELEASE")
+@_reason
+@_db
+def rollout_stop(release_id: str, reason: str, db: str | None) -> None:
+    """Emergency stop: pause every rollout of the release at once."""
+    _manual("stop", release_id, db, reason)
+
+
+@click.command()
+@_db
+@_speed
+@click.option("--once", is_flag=True, help="One reconciliation of every release, then exit.")
+def serve(db: str | None, speed: float, once: bool) -> None:
+    """Run the rollout controller for every release with an active rollout until interrupted."""
+    import asyncio
+
+    from golive.rollout.controller import fold_rollout
+    from golive.store.events import EventStore
+
+    store = EventStore.open(db)
+
+    async def loop() -> None:
+        while True:
+            for release in store.list_releases():
+                state = fold_rollout(store.events(release.id))
+                if state.guard is None:
+                    continue
+                controller = _controller(release.id, db, speed)
+                if state.active or controller.in_hypercare(state):
+                    await controller.tick()
+            if once:
+                return
+            await asyncio.sleep(max(0.05, 1.0 / speed))
+
+    asyncio.run(loop())
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(rollout)
+    cli.add_command(serve)

@@ -197,6 +197,10 @@ class Controller:
         if state.rollback_intent is not None and not state.rollback_done:
             await self._finish_rollback(state, guard)
             return self.state()
+        if state.completed_at is not None and guard.hypercare is not None:
+            if self.clock.now() < state.completed_at + guard.hypercare:
+                await self._evaluate(state, guard, hypercare=True)  # watch on, alert only
+            return self.state()
         if not state.active:
             return state
         for name, comp in state.components.items():
@@ -281,7 +285,9 @@ class Controller:
         return True
 
     # -- analysis ------------------------------------------------------------------
-    async def _evaluate(self, state: RolloutState, guard: RolloutGuard) -> None:
+    async def _evaluate(self, state: RolloutState, guard: RolloutGuard, *, hypercare: bool = False) -> None:
+        """Evaluate the triggers that are due. In hypercare (after 100%) a fired
+        trigger alerts; the release stays where it is."""
         now = self.clock.now()
         for trigger in guard.triggers:
             rule = _rule(trigger, guard)
@@ -301,6 +307,18 @@ class Controller:
             history = [*history, evaluation]
             verdict = judge(rule, history)
             shadow = trigger.shadow or guard.shadow
+            if hypercare:
+                if verdict.fired and f"hypercare:{trigger.name}" not in state.alerted:
+                    self._append(
+                        "rollout.alert",
+                        {
+                            "trigger": trigger.name,
+                            "key": f"hypercare:{trigger.name}",
+                            "detail": f"hypercare: {verdict.detail}",
+                        },
+                    )
+                    state.alerted.add(f"hypercare:{trigger.name}")
+                continue
             if verdict.fired and trigger.name not in state.fired:
                 self._append(
                     "rollout.trigger.fired",
@@ -419,6 +437,15 @@ class Controller:
             {"reason": intent.get("reason", ""), "trigger": intent.get("trigger"), "results": results},
         )
 
+    def in_hypercare(self, state: RolloutState) -> bool:
+        guard = state.guard
+        return (
+            guard is not None
+            and guard.hypercare is not None
+            and state.completed_at is not None
+            and self.clock.now() < state.completed_at + guard.hypercare
+        )
+
     # -- manual control -------------------------------------------------------------------
     def start(self, guard: RolloutGuard) -> None:
         if self.state().guard is not None:
@@ -456,7 +483,12 @@ class Controller:
         shortest evaluation interval (at most every second of rollout time)."""
         while True:
             state = await self.tick()
-            if state.guard is None or not state.active or (until is not None and until(state)):
+            watching = self.in_hypercare(state)
+            if (
+                state.guard is None
+                or (not state.active and not watching)
+                or (until is not None and until(state))
+            ):
                 return state
             intervals = [t.interval or state.guard.interval for t in state.guard.triggers] or [
                 state.guard.interval

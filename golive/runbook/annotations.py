@@ -43,7 +43,7 @@ __all__ = [
 ANNOTATION_RE = re.compile(r"<!--\s*golive:(.*?)-->", re.S)
 ITEM_KEYS = {"id", "gate", "checks", "owner", "optional", "contingency", "sign_off", "duration", "notes"}
 SECTION_KEYS = {"id", "gate", "owner", "phase", "contingency", "sign_off", "duration"}
-DOCUMENT_KEYS = {"gate_rules", "metadata", "rollout", "policies"}
+DOCUMENT_KEYS = {"gate_rules", "metadata", "rollout", "policies", "rollout_guard"}
 
 
 def find_annotations(text: str) -> list[str]:

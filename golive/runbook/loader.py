@@ -252,6 +252,19 @@ def _apply_document(runbook: Runbook, document: dict[str, Any]) -> None:
             if not all(isinstance(p, dict) for p in plans):
                 raise InputError("rollout: expected a list of plans, each {steps: [...]}", location=where)
             runbook.rollout = [RolloutPlan.model_validate({"text": "", "line": 0, **p}) for p in plans]
+        if "rollout_guard" in document:
+            guard = document["rollout_guard"]
+            if not isinstance(guard, dict):
+                raise InputError("rollout_guard: expected a mapping", location=where)
+            from golive.rollout.spec import RolloutGuard
+
+            try:
+                RolloutGuard.model_validate(guard)  # bad input fails at load, naming the field
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                path = ".".join(str(p) for p in err["loc"])
+                raise InputError(f"rollout_guard.{path}: {err['msg']}", location=where) from None
+            runbook.rollout_guard = guard
         if "policies" in document:
             policies = document["policies"]
             if not isinstance(policies, list) or not all(isinstance(p, dict) for p in policies):

@@ -471,6 +471,9 @@ class Runbook(_Model):
     rollback_criteria: list[Criterion] = Field(default_factory=list)
     success_metrics: list[Criterion] = Field(default_factory=list)
     rollout: list[RolloutPlan] = Field(default_factory=list)
+    rollout_guard: dict[str, Any] | None = None
+    """The executable rollout (``golive.rollout.spec.RolloutGuard``), from an
+    annotation or overlay; validated when the runbook is loaded."""
     policies: list[Policy] = Field(default_factory=list)
     gate_rules: GateRules = Field(default_factory=GateRules)
     warnings: list[ImportWarning] = Field(default_factory=list)
