@@ -51,10 +51,16 @@ def _fill_json(body: Any, values: dict[str, str]) -> Any:
     return body
 
 
-def check_for(actuator: Actuator, values: dict[str, str]) -> dict[str, Any]:
+def check_for(actuator: Actuator, values: dict[str, str], key: str | None = None) -> dict[str, Any]:
+    """The check that carries the actuator out. ``key`` identifies the action
+    (release, component, step): webhooks send it as ``Idempotency-Key``,
+    commands get it as ``GOLIVE_IDEMPOTENCY_KEY``, so a target can apply an action
+    that golive resumed after a crash exactly once."""
     timeout = f"{actuator.timeout.total_seconds():g}s"
     if actuator.kind == "command":
         spec: dict[str, Any] = {"kind": "command", "timeout": timeout, "expect": ["exit_code == 0"]}
+        if key is not None:
+            spec["env"] = {"GOLIVE_IDEMPOTENCY_KEY": key}
         if actuator.argv:
             spec["argv"] = list(actuator.argv)
         else:
@@ -64,7 +70,7 @@ def check_for(actuator: Actuator, values: dict[str, str]) -> dict[str, Any]:
         "kind": "http",
         "url": actuator.url,
         "method": actuator.method,
-        "headers": dict(actuator.headers),
+        "headers": {**actuator.headers, **({"Idempotency-Key": key} if key is not None else {})},
         "timeout": timeout,
         "expect": ["status >= 200 && status < 300"],
     }
@@ -74,9 +80,9 @@ def check_for(actuator: Actuator, values: dict[str, str]) -> dict[str, Any]:
 
 
 async def run_actuator(
-    actuator: Actuator, values: dict[str, str], ctx: CheckContext, *, name: str
+    actuator: Actuator, values: dict[str, str], ctx: CheckContext, *, name: str, key: str | None = None
 ) -> ActuatorResult:
-    check = prepare_check(check_for(actuator, values), source=f"actuator {name}")
+    check = prepare_check(check_for(actuator, values, key), source=f"actuator {name}")
     previous = ctx.values
     ctx.values = {**previous, **values}
     try:

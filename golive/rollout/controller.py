@@ -236,7 +236,13 @@ class Controller:
         if not resumed:
             self._append("rollout.step.intent", {"component": name, "index": index, "weight": weight})
         values = {**self.values, "weight": f"{weight:g}", "component": name}
-        result = await run_actuator(actuator, values, self.ctx, name=f"{name} set_weight {weight:g}%")
+        result = await run_actuator(
+            actuator,
+            values,
+            self.ctx,
+            name=f"{name} set_weight {weight:g}%",
+            key=f"{self.release_id}:{name}:step-{index}",
+        )
         self._append(
             "rollout.step.done",
             {"component": name, "index": index, "weight": weight, "ok": result.ok, "summary": result.summary},
@@ -430,7 +436,13 @@ class Controller:
                 results[component.name] = {"ok": False, "summary": "no rollback or halt actuator"}
                 continue
             values = {**self.values, "weight": "0", "component": component.name}
-            result = await run_actuator(actuator, values, self.ctx, name=f"{component.name} rollback")
+            result = await run_actuator(
+                actuator,
+                values,
+                self.ctx,
+                name=f"{component.name} rollback",
+                key=f"{self.release_id}:{component.name}:rollback",
+            )
             results[component.name] = {"ok": result.ok, "summary": result.summary}
         self._append(
             "rollout.rollback.done",

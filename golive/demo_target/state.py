@@ -1,0 +1,277 @@
+"""The demo target's state and the one place that decides how a request goes.
+
+Real HTTP requests (:mod:`golive.demo_target.app`) and synthetic ones
+(:mod:`golive.demo_target.traffic`) both ask :meth:`Target.pick_version` which
+version serves them and :meth:`Target.decide` what that version's faults do to
+them, and both record into the same :class:`~golive.demo_target.metrics.Metrics`.
+The admin operations (weight, faults, rollback, kill switch) live here too, so
+the HTTP layer only parses and renders.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from golive.demo_target.faults import ROLES, Effects, Fault, FaultBook, FaultSpec, Role, parse_weight
+from golive.demo_target.metrics import Metrics
+from golive.errors import InputError, NotFoundError
+
+__all__ = [
+    "FEATURES",
+    "ROUTES",
+    "Decision",
+    "DemoConfig",
+    "Route",
+    "Target",
+    "now_iso",
+]
+
+TTL_SECONDS = 60
+
+
+def now_iso() -> str:
+    """The wall-clock time as ISO 8601 UTC with milliseconds (``...T12:00:00.123Z``)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One application route: what it answers when all is well and what else it can answer."""
+
+    method: str
+    path: str
+    ok: int = 200
+    health: bool = False  # governed by the health fault, exempt from error_rate
+    feature: str | None = None  # kill switch that can turn it off (503)
+    other: tuple[int, ...] = (500,)
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        return (self.ok, *self.other)
+
+
+ROUTES: dict[str, Route] = {
+    route.path: route
+    for route in (
+        Route("GET", "/api/health", health=True, other=(503,)),
+        Route("GET", "/api/v1/health", health=True, other=(503,)),
+        Route("GET", "/api/v1/health/detailed", health=True, other=(503,)),
+        Route("GET", "/api/v1/health/metrics", health=True, other=(503,)),
+        Route("GET", "/api/entitlements/snapshot"),
+        Route("POST", "/api/purchases/verify", feature="purchases", other=(400, 500, 503)),
+        Route("POST", "/api/orders", ok=201, feature="orders", other=(400, 500, 503)),
+        Route("POST", "/api/payments", ok=201, feature="payments", other=(400, 402, 500, 503)),
+    )
+}
+FEATURES = ("purchases", "orders", "payments")
+FEATURE_DISABLED_MESSAGE = "{name} temporarily unavailable. Please try again later."
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a version's faults do to one request: its status so far and the added delay."""
+
+    status: int
+    reason: str  # ok, error, unhealthy, feature_disabled
+    delay: float  # seconds
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """How to run the demo target (the ``golive demo-target`` options)."""
+
+    stable_version: str = "1.0.0"
+    canary_version: str = "1.1.0"
+    rps: float = 50.0  # synthetic requests per second; 0 for none
+    seed: int | None = None
+    ledger: Path | None = None
+    faults: Sequence[FaultSpec] = ()
+    weight: int | float = 0
+    tick_seconds: float = 0.1
+
+    def validate(self) -> None:
+        for name, value in (("stable_version", self.stable_version), ("canary_version", self.canary_version)):
+            if not value.strip() or any(ch in value for ch in '\r\n"\\'):
+                raise InputError(f"expected a version such as 1.0.0, got {value!r}", location=name)
+        if not math.isfinite(self.rps) or not 0 <= self.rps <= 100_000:
+            raise InputError(
+                f"expected requests per second from 0 to 100000, got {self.rps!r}", location="rps"
+            )
+        if not math.isfinite(self.tick_seconds) or not 0 < self.tick_seconds <= 5:
+            raise InputError(
+                f"expected seconds from 0 to 5, got {self.tick_seconds!r}", location="tick_seconds"
+            )
+        parse_weight(self.weight)
+
+
+@dataclass
+class Target:
+    """The stand-in service: two versions, a canary weight, faults, kill switches, an admin log."""
+
+    config: DemoConfig
+    clock: Callable[[], float] = time.monotonic
+    weight: int | float = 0
+    rolled_back: bool = False
+    rolled_back_at: str | None = None
+    features: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(FEATURES, True))
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    synthetic_requests: int = 0
+
+    def __post_init__(self) -> None:
+        self.config.validate()
+        self.weight = parse_weight(self.config.weight)
+        self.faults = FaultBook(self.clock)
+        for spec in self.config.faults:
+            self.faults.add(spec, now_iso())
+        self.metrics = Metrics(self)
+        self.metrics.prime((path, status) for path, route in ROUTES.items() for status in route.statuses)
+        self.rng = random.Random(self.config.seed)  # noqa: S311 (simulation, not security)
+        self.started = self.clock()
+        self.started_at = now_iso()
+        self._ledger: TextIO | None = None
+        self._serial = itertools.count(1)
+
+    def next_id(self, prefix: str) -> str:
+        """A fresh id for an order or a payment (``o-1``, ``p-2``)."""
+        return f"{prefix}-{next(self._serial)}"
+
+    # -- serving ---------------------------------------------------------------------------
+
+    def build(self, role: Role) -> str:
+        return self.config.stable_version if role == "stable" else self.config.canary_version
+
+    def effects(self, role: Role) -> Effects:
+        return self.faults.effects(role, self.weight)
+
+    def pick_version(self, rng: random.Random) -> Role:
+        """The version that serves a real request: the canary with probability weight/100."""
+        return "canary" if rng.random() * 100 < self.weight else "stable"
+
+    def decide(self, role: Role, route: Route, rng: random.Random) -> Decision:
+        """Kill switch, health, then error rate; the handler adds bad input (400) and payments (402)."""
+        effects = self.effects(role)
+        delay = effects.latency_ms / 1000
+        if route.feature is not None and not self.features[route.feature]:
+            return Decision(503, "feature_disabled", delay)
+        if route.health:
+            return Decision(503, "unhealthy", delay) if effects.health_down else Decision(200, "ok", delay)
+        if effects.error_rate > 0 and rng.random() < effects.error_rate:
+            return Decision(500, "error", delay)
+        return Decision(route.ok, "ok", delay)
+
+    def payment_fails(self, role: Role, rng: random.Random) -> bool:
+        rate = self.effects(role).payment_failure
+        return rate > 0 and rng.random() < rate
+
+    # -- admin -----------------------------------------------------------------------------
+
+    def set_weight(self, body: object) -> dict[str, Any]:
+        if not isinstance(body, dict) or "weight" not in body:
+            raise InputError('expected a JSON object such as {"weight": 50}', location="weight")
+        self.weight = parse_weight(body["weight"])
+        if self.weight > 0:
+            self.rolled_back, self.rolled_back_at = False, None
+        return self.state()
+
+    def add_fault(self, body: object) -> Fault:
+        return self.faults.add(FaultSpec.from_json(body), now_iso())
+
+    def remove_fault(self, fault_id: str) -> None:
+        if not self.faults.remove(fault_id):
+            raise NotFoundError(f"no fault {fault_id!r}", location="id")
+
+    def clear_faults(self, version: str | None) -> int:
+        """Remove every fault, or every fault of one version; returns how many."""
+        for role in ROLES:
+            if version == role:
+                return self.faults.clear(role)
+        if version is not None:
+            raise InputError(f"expected 'stable' or 'canary', got {version!r}", location="version")
+        return self.faults.clear()
+
+    def rollback(self) -> dict[str, Any]:
+        self.weight = 0
+        self.rolled_back, self.rolled_back_at = True, now_iso()
+        return self.state()
+
+    def set_feature(self, body: object) -> dict[str, Any]:
+        expected = 'a JSON object such as {"feature": "purchases", "enabled": false}'
+        if not isinstance(body, dict):
+            raise InputError(expected, location="body")
+        feature = body.get("feature")
+        if feature not in FEATURES:
+            raise InputError(f"expected one of {', '.join(FEATURES)}, got {feature!r}", location="feature")
+        enabled = body.get("enabled")
+        if not isinstance(enabled, bool):
+            raise InputError(f"expected true or false, got {enabled!r}", location="enabled")
+        self.features[feature] = enabled
+        return {"feature": feature, "enabled": enabled, "features": dict(self.features)}
+
+    def reset(self) -> dict[str, Any]:
+        """Back to the start: weight from the config, no faults, features on (the call log stays)."""
+        self.weight = parse_weight(self.config.weight)
+        self.rolled_back, self.rolled_back_at = False, None
+        self.faults.clear()
+        self.features = dict.fromkeys(FEATURES, True)
+        return self.state()
+
+    def state(self) -> dict[str, Any]:
+        versions = {}
+        for role in ROLES:
+            effects = self.effects(role)
+            share = self.weight if role == "canary" else 100 - self.weight
+            versions[role] = {
+                "version": self.build(role),
+                "weight": share,
+                "healthy": not effects.health_down,
+                "faults": effects.to_json(),
+            }
+        return {
+            "service": "golive demo-target",
+            "weight": self.weight,
+            "rolled_back": self.rolled_back,
+            "rolled_back_at": self.rolled_back_at,
+            "versions": versions,
+            "faults": self.faults.to_json(self.weight),
+            "features": dict(self.features),
+            "synthetic": {"rps": self.config.rps, "requests": self.synthetic_requests},
+            "started_at": self.started_at,
+            "server_time": now_iso(),
+        }
+
+    # -- the admin call log ----------------------------------------------------------------
+
+    def open_ledger(self) -> None:
+        path = self.config.ledger
+        if path is None or self._ledger is not None:
+            return
+        try:
+            self._ledger = path.open("a", encoding="utf-8")
+        except OSError as exc:
+            reason = exc.strerror or exc.__class__.__name__
+            raise InputError(f"{path}: cannot open for appending: {reason}", location="ledger") from None
+
+    def close_ledger(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+    def record_call(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Append one admin call to the log (and to the ledger file, flushed and fsync'd)."""
+        call = {"seq": len(self.calls) + 1, "time": now_iso(), **entry}
+        self.calls.append(call)
+        if self._ledger is not None:
+            self._ledger.write(json.dumps(call, ensure_ascii=False, separators=(",", ":")) + "\n")
+            self._ledger.flush()
+            os.fsync(self._ledger.fileno())
+        return call
