@@ -1,17 +1,28 @@
 """Property-based tests of Markdown import and export.
 
-a. Arbitrary text and arbitrary bytes: import returns a runbook or raises
-   :class:`golive.errors.InputError`, nothing else.
+a. Arbitrary text, token soup and arbitrary bytes: import returns a runbook or
+   raises :class:`golive.errors.InputError`, nothing else.
 b. Markdown-shaped documents from a grammar: every task item and every code block
-   that markdown-it-py itself sees is in the model, at its line.
-c. import -> export -> import gives the same model, and export is idempotent; on
+   that markdown-it-py itself sees is in the model, at its line (an oracle that
+   reads markdown-it-py's tokens directly, not golive's tree).
+c. import -> export -> import gives the same model, and export is idempotent, on
    generated documents and on the five seed runbooks.
+
+The bugs these tests found are listed in ``KNOWN_BUGS`` (all fixed): each keeps a
+plain regression test at the end of this file, and its minimal input is an
+explicit ``@example`` of the full-grammar property test. A second property test
+runs the grammar with those triggers left out, so the rest is guarded even if
+one of them came back.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
@@ -26,17 +37,32 @@ from golive.runbook.model import Runbook
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
-# --- the independent oracle: markdown-it-py tokens, read directly -------------------
+
+@pytest.fixture(scope="module", autouse=True)
+def _load_check_engine_first() -> None:
+    """Load a runbook with a check once, outside Hypothesis.
+
+    The first check load creates celpy's Environment, which calls
+    ``sys.setrecursionlimit(2500)``; inside a Hypothesis test that makes Hypothesis
+    warn, and warnings are errors here.
+    """
+    parse_runbook_text(
+        "# Checks\n\n- [ ] db <!-- golive: {checks: [{kind: tcp, host: db.example.com, port: 5432}]} -->\n"
+    )
+
+
+# --- the independent oracle: markdown-it-py's tokens, read directly -----------------
 
 _ORACLE = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(front_matter_plugin)
 _BOX = re.compile(r"\[[ xX]\](?:[ \t\n]|$)")
 
 
 def oracle_lines(text: str) -> tuple[set[int], set[int]]:
-    """Lines of the task items and of the code blocks markdown-it-py finds.
+    """1-based lines of the task items and of the code blocks markdown-it-py finds.
 
-    A task item is a list item whose first block is a paragraph starting with a
-    GFM task box; a code block is a ``fence`` or ``code_block`` token, wherever it is.
+    A task item is a list item whose first block is a paragraph that starts with a
+    GFM task box (``[ ]``, ``[x]``, ``[X]`` then whitespace or the end); a code block
+    is a ``fence`` or ``code_block`` token, wherever it is nested.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     tokens = _ORACLE.parse(text)
@@ -61,12 +87,8 @@ def model_lines(runbook: Runbook) -> tuple[set[int], set[int]]:
     return {i.line for i in runbook.task_items()}, {c.line for c in runbook.all_code_blocks()}
 
 
-def counts(runbook: Runbook) -> tuple[int, int]:
-    return len(runbook.task_items()), len(list(runbook.all_code_blocks()))
-
-
 def import_or_input_error(text: str) -> Runbook | None:
-    """Import; InputError is the one documented failure (returns None)."""
+    """Import ``text``; InputError is the one documented failure (then None)."""
     try:
         return parse_runbook_text(text)
     except InputError as exc:
@@ -80,64 +102,91 @@ def assert_nothing_dropped(doc: str) -> None:
         return
     want_tasks, want_codes = oracle_lines(doc)
     got_tasks, got_codes = model_lines(runbook)
-    assert got_tasks == want_tasks, f"task lines: missing {want_tasks - got_tasks}, extra {got_tasks - want_tasks}"
-    assert got_codes == want_codes, f"code lines: missing {want_codes - got_codes}, extra {got_codes - want_codes}"
-    # every line is counted once: no item or block is duplicated either
-    assert counts(runbook) == (len(want_tasks), len(want_codes))
+    assert got_tasks == want_tasks, (
+        f"task lines: missing {want_tasks - got_tasks}, extra {got_tasks - want_tasks}"
+    )
+    assert got_codes == want_codes, (
+        f"code lines: missing {want_codes - got_codes}, extra {got_codes - want_codes}"
+    )
+    # and nothing is counted twice
+    assert len(runbook.task_items()) == len(want_tasks)
+    assert len(list(runbook.all_code_blocks())) == len(want_codes)
 
 
-def assert_round_trip(doc: str) -> None:
+def _sections(value: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for section in value["sections"]:
+        yield section
+        yield from _sections(section)
+
+
+def notes_unordered(model: Any) -> Any:
+    """``semantic()`` with each section's notes sorted: ignores bug "note-order" only."""
+    model = json.loads(json.dumps(model))
+    for section in _sections(model):
+        section["notes"].sort(key=lambda n: json.dumps(n, sort_keys=True))
+    return model
+
+
+def assert_round_trip(doc: str, *, ignore_note_order: bool = False) -> None:
     runbook = parse_runbook_text(doc)
     exported = to_markdown(runbook)
     again = parse_runbook_text(exported)
-    assert semantic(again) == semantic(runbook), exported
-    assert to_markdown(again) == exported
+    want, got = semantic(runbook), semantic(again)
+    if ignore_note_order:
+        want, got = notes_unordered(want), notes_unordered(got)
+    assert got == want, f"export was:\n{exported}"
+    assert to_markdown(again) == exported, "export is not idempotent"
 
 
-# --- a. arbitrary text and bytes ------------------------------------------------------
+# --- known bugs ---------------------------------------------------------------------
 
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",))))
-@example("")
-@example("\r\r\n\r")
-@example("---\n: [\n---\n")
-@example("<!-- golive: {gate: -->\n# T\n")
-@example("# T\n<!-- golive: [1, 2] -->\n- [ ] a <!-- golive: {nope: 1} -->\n")
-@example("- [ ] a <!-- golive: {id: ''} -->\n")
-@example("<!-- golive: {gate_rules: 3} -->\n# T\n")
-@example("\x0b\x0c\x1c\x85\u2028\u2029\ufeff# T\n")
-def test_arbitrary_text_imports_or_raises_input_error(text: str) -> None:
-    import_or_input_error(text)
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.text(alphabet=st.sampled_from("# -*+>`~|[]x:\n\t 1.)<!->{}\"golive")))
-def test_markdown_punctuation_soup_imports_or_raises_input_error(text: str) -> None:
-    import_or_input_error(text)
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.binary(max_size=2000))
-@example(b"\xff\xfe# T\n")
-@example(b"\xef\xbb\xbf# T\r\n- [ ] a\r\n")
-@example(b"# T\n\x00")
-@example(b"\x81\x8d\x8f\x90\x9d")  # the five bytes cp1252 does not define
-def test_arbitrary_bytes_load_or_raise_input_error(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
-    path = tmp_path_factory.mktemp("bytes") / "runbook.md"
-    path.write_bytes(data)
-    try:
-        runbook = load_runbook(path)
-    except InputError as exc:
-        assert str(exc)
-        return
-    assert b"\x00" not in data
-    text, _ = read_text(path)
-    want_tasks, want_codes = oracle_lines(text)
-    assert model_lines(runbook) == (want_tasks, want_codes)
-
-
-# --- b. a grammar of Markdown-shaped runbooks -----------------------------------------
+KNOWN_BUGS = {
+    # import
+    "quote-in-list-item": (
+        "task items and code blocks inside a blockquote in a list item are dropped when the item is kept "
+        "as a note (plain bullet outside a checklist section) or when the quote starts on the item's own "
+        "line ('- > - [ ] a')"
+    ),
+    "item-not-paragraph": (
+        "a list item whose first block is not a paragraph (indented code '-     [ ] x', setext heading "
+        "'- [ ] a\\n  ---') is read from its raw line and becomes a task item that GFM does not show"
+    ),
+    "empty-label": (
+        "a paragraph that is only bold text ('**Never on Fridays**') or an empty field ('**Tasks**:') "
+        "is taken as a group label and vanishes from the model when no list follows it"
+    ),
+    # export
+    "note-order": (
+        "export writes a section's notes that end with ':' after its other notes and items, not in "
+        "document order: the order changes, and a bullet note so moved after a list joins it as an item"
+    ),
+    "note-label": (
+        "a note label ('Notes:') is written after the bullet notes it introduces, so in a checklist "
+        "section they come back as items"
+    ),
+    "doc-annotation": (
+        "the document annotation (<!-- golive: {gate_rules|metadata|rollout|policies: ...} --> before "
+        "the first heading) is not exported"
+    ),
+    "lost-annotation": (
+        "item annotations owner, optional, contingency, sign_off, duration and gate: false are not exported"
+    ),
+    "front-matter-not-mapping": (
+        "front matter that is not a YAML mapping (also '---' twice at the top) is kept as a note and "
+        "exported as bare text, which imports as something else"
+    ),
+    "note-bullet-blocks": (
+        "a plain bullet kept as a note, with a fenced block or an HTML block under it: the note's text joins "
+        "the blocks' text (the code is also kept as a code block) and export writes it back as the list "
+        "item's continuation lines, which import as other Markdown (a '# comment' becomes a heading, "
+        "'- [ ] x' a task, blank lines vanish)"
+    ),
+    "annotation-mid-text": (
+        "an item annotation at the end of the first of several text lines leaves a trailing space; each "
+        "export adds one more"
+    ),
+}
+IMPORT_BUGS = frozenset({"quote-in-list-item", "item-not-paragraph"})
 
 _WORDS = [
     "Deploy",
@@ -181,7 +230,24 @@ _WORDS = [
 ]
 # tokens that change block structure when they start a line (only for the oracle
 # test: they make documents whose meaning is ambiguous for a round trip)
-_WILD = ["[ ]", "[x]", "- ", "1.", "#", "```", "~~~", ">", "|", "<details>", "*", "+", "    ", "\t", "---", "==="]
+_WILD = [
+    "[ ]",
+    "[x]",
+    "- ",
+    "1.",
+    "#",
+    "```",
+    "~~~",
+    ">",
+    "|",
+    "<details>",
+    "*",
+    "+",
+    "    ",
+    "\t",
+    "---",
+    "===",
+]
 
 _INFOS = [
     "",
@@ -217,11 +283,18 @@ _CODE_LINES = [
 _FIELD_KEYS = ["Owner", "Duration", "Version", "Last Updated", "Status", "Dates", "Focus", "Tasks"]
 _ANNOTATIONS = [
     "<!-- golive: {gate: true} -->",
+    "<!-- golive: {gate: phase} -->",
     "<!-- golive: {id: custom-id} -->",
-    "<!-- golive: {owner: SRE} -->",
-    '<!-- golive: {checks: [{kind: http, url: "https://example.com"}]} -->',
-    "<!-- golive: {optional: true} -->",
+    "<!-- golive: {checks: [{kind: tcp, host: db.example.com, port: 5432}]} -->",
+]
+# item annotations that export does not write back (bug "lost-annotation")
+_LOST_ANNOTATIONS = [
     "<!-- golive: {gate: false} -->",
+    "<!-- golive: {duration: 2 hours} -->",
+    "<!-- golive: {owner: SRE} -->",
+    "<!-- golive: {optional: true} -->",
+    "<!-- golive: {contingency: true} -->",
+    "<!-- golive: {sign_off: QA} -->",
 ]
 _BAD_ANNOTATIONS = [
     "<!-- golive: {gate: -->",
@@ -231,7 +304,14 @@ _BAD_ANNOTATIONS = [
     "<!-- golive: {id: [1]} -->",
     "<!-- golive: {gate: ",
     "<!-- golive: {gate_rules: 3} -->",
+    '<!-- golive: {checks: [{kind: http, url: "https://example.com"}]} -->',
+    "<!-- golive: {duration: 2h} -->",
 ]
+
+
+# a label with one of these words introduces notes, not items (bug "note-label")
+_NOTE_LABEL_WORDS = re.compile(r"symptom|example|resource|note|link|required information|see also", re.I)
+_LIST_START = re.compile(r"(?:[-*+]|1[.)]) ")  # a list that can interrupt a paragraph
 
 
 def indent(block: str, width: int) -> str:
@@ -239,27 +319,43 @@ def indent(block: str, width: int) -> str:
     return "\n".join(pad + line if line.strip() else "" for line in block.split("\n"))
 
 
+@dataclass(frozen=True)
+class Grammar:
+    """What the document grammar may produce.
+
+    ``wild``: malformed input too (bad annotations, unclosed fences, tokens that
+    change block structure in the middle of text, odd spacing). ``avoid``: tags of
+    the known bugs (see ``KNOWN_BUGS``) whose trigger the grammar must not produce.
+    """
+
+    wild: bool = True
+    avoid: frozenset[str] = frozenset()
+
+    def allows(self, bug: str) -> bool:
+        assert bug in KNOWN_BUGS, bug
+        return bug not in self.avoid
+
+
 @st.composite
-def inline(draw: st.DrawFn, wild: bool, max_words: int = 6) -> str:
-    pool = _WORDS + _WILD if wild else _WORDS
+def inline(draw: st.DrawFn, g: Grammar, max_words: int = 6) -> str:
+    pool = _WORDS + _WILD if g.wild else _WORDS
     words = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=max_words))
     return " ".join(words).strip() or "text"
 
 
 @st.composite
-def fence(draw: st.DrawFn, wild: bool) -> str:
+def fence(draw: st.DrawFn, g: Grammar) -> str:
     char = draw(st.sampled_from("`~"))
     length = draw(st.integers(3, 5))
     info = draw(st.sampled_from(_INFOS))
     if char == "`" and "`" in info:
         info = ""
     lines = draw(st.lists(st.sampled_from(_CODE_LINES), min_size=0, max_size=4))
-    if not wild:
+    if not g.wild:
         lines = [ln for ln in lines if not ln.startswith("```")]
     marker = char * length
-    closed = draw(st.booleans()) if wild else True
     out = [marker + info, *lines]
-    if closed:
+    if not g.wild or draw(st.booleans()):
         out.append(marker)
     return "\n".join(out)
 
@@ -271,15 +367,30 @@ def indented_code(draw: st.DrawFn) -> str:
 
 
 @st.composite
-def paragraph(draw: st.DrawFn, wild: bool) -> str:
+def paragraph(draw: st.DrawFn, g: Grammar) -> str:
     kind = draw(st.sampled_from(["plain", "plain", "fields", "label"]))
     if kind == "fields":
         keys = draw(st.lists(st.sampled_from(_FIELD_KEYS), min_size=1, max_size=3, unique=True))
-        values = [draw(st.sampled_from(["", "Jane Doe", "8 hours", "1.0.0", "2025-01-30", "T-2 Weeks"])) for _ in keys]
+        values = [
+            draw(st.sampled_from(["Jane Doe", "8 hours", "1.0.0", "2025-01-30", "T-2 Weeks", ""]))
+            for _ in keys
+        ]
+        if not g.allows("empty-label"):
+            values = [v or "Jane Doe" for v in values]
         return "\n".join(f"**{k}**: {v}".rstrip() for k, v in zip(keys, values, strict=True))
     if kind == "label":
-        return draw(inline(wild=False, max_words=3)) + ":"
-    lines = draw(st.lists(inline(wild=wild), min_size=1, max_size=3))
+        labels = [inline(g=replace(g, wild=False), max_words=3)]
+        if g.allows("note-label"):
+            labels.append(st.sampled_from(["Notes", "Examples", "Resources", "See also"]))
+        label = draw(st.one_of(labels))
+        if not g.allows("note-label") and _NOTE_LABEL_WORDS.search(label):
+            label = "Checks"
+        if not g.allows("empty-label"):
+            label = "Then " + label  # not a lone **Key**: (an empty field)
+        return label + ":"
+    lines = draw(st.lists(inline(g=g), min_size=1, max_size=3))
+    if not g.allows("empty-label"):
+        lines = [("Note " + ln) if ln.startswith("**") else ln for ln in lines]
     return "\n".join(lines)
 
 
@@ -296,7 +407,9 @@ def table(draw: st.DrawFn) -> str:
             ]
         )
     )
-    cells = st.sampled_from(["Jane Doe", "+1 555 0100", "jane@example.com", "1", "< 1%", "", "`x`", "**A**", "15 min"])
+    cells = st.sampled_from(
+        ["Jane Doe", "+1 555 0100", "jane@example.com", "1", "< 1%", "", "`x`", "**A**", "15 min"]
+    )
     rows = draw(st.lists(st.lists(cells, min_size=len(header), max_size=len(header)), min_size=0, max_size=3))
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines.extend("| " + " | ".join(r) + " |" for r in rows)
@@ -304,68 +417,72 @@ def table(draw: st.DrawFn) -> str:
 
 
 @st.composite
-def html(draw: st.DrawFn, wild: bool) -> str:
-    choices = ["<!-- a comment -->", "<br>", "<details>\n<summary>More</summary>", "</details>", *_ANNOTATIONS]
-    if wild:
-        choices += _BAD_ANNOTATIONS
+def html(draw: st.DrawFn, g: Grammar) -> str:
+    choices = ["<!-- a comment -->", "<br>", "<details>\n<summary>More</summary>", "</details>"]
+    if g.wild:  # an annotation is an error where it has nothing to attach to
+        choices += _ANNOTATIONS + _LOST_ANNOTATIONS + _BAD_ANNOTATIONS
     return draw(st.sampled_from(choices))
 
 
 @st.composite
-def list_block(draw: st.DrawFn, wild: bool, depth: int, quirks: bool = True) -> str:
+def list_block(draw: st.DrawFn, g: Grammar, depth: int) -> str:
     ordered = draw(st.booleans())
-    if ordered:
-        delim = draw(st.sampled_from(".)"))
-        start = draw(st.sampled_from([0, 1, 1, 1, 2, 9, 10]))
-    else:
-        bullet = draw(st.sampled_from("-*+"))
-    size = draw(st.integers(1, 4))
+    delim = draw(st.sampled_from(".)"))
+    start = draw(st.sampled_from([0, 1, 1, 1, 2, 9, 10]))
+    bullet = draw(st.sampled_from("-*+"))
     tight = draw(st.booleans())
+    annotations = ["", "", "", *_ANNOTATIONS]
+    if g.allows("lost-annotation"):
+        annotations += _LOST_ANNOTATIONS
     items: list[str] = []
-    for n in range(size):
+    for n in range(draw(st.integers(1, 4))):
         marker = f"{start + n}{delim}" if ordered else bullet
-        gap = draw(st.sampled_from([1, 1, 1, 2])) if wild else 1
+        gap = draw(st.sampled_from([1, 1, 1, 2])) if g.wild else 1
         width = len(marker) + gap
         box = draw(st.sampled_from(["", "", "[ ] ", "[x] ", "[X] "]))
-        text = draw(inline(wild=wild, max_words=5))
-        if not quirks:
-            text = "Item " + text  # an item's first block is its paragraph
-        annotation = draw(st.sampled_from(["", "", "", *_ANNOTATIONS]))
-        head = f"{marker}{' ' * gap}{box}{text}" + (f" {annotation}" if annotation else "")
-        children: list[str] = []
+        text = draw(inline(g=g, max_words=5))
+        if not g.allows("item-not-paragraph"):
+            text = "Item " + text  # the item's first block is always its paragraph
+        annotation = draw(st.sampled_from(annotations))
+        body = f"{marker}{' ' * gap}{box}{text}" + (f" {annotation}" if annotation else "")
+        if draw(st.integers(0, 3)) == 0 and (g.allows("annotation-mid-text") or not annotation):
+            more = draw(inline(g=g, max_words=4))  # the text goes on
+            if not g.allows("item-not-paragraph"):
+                more = "and " + more  # not a setext underline
+            body += "\n" + " " * width + more
         if depth < 4:
             for _ in range(draw(st.integers(0, 2))):
-                children.append(draw(child_block(wild=wild, depth=depth + 1, quirks=quirks, in_item=True)))
-        body = head
-        for child in children:
-            sep = "\n" if (tight and child.lstrip()[:1] in "-*+0123456789") else "\n\n"
-            body += sep + indent(child, width)
+                # a plain bullet is kept as a note, not an item, outside checklist sections
+                child = draw(child_block(g, depth + 1, in_note=not (ordered or box)))
+                if not (ordered or box):
+                    if not g.allows("note-bullet-blocks") and child.lstrip()[:1] in ("`", "~", "<"):
+                        continue  # a fence or an HTML block
+                    if not g.allows("note-order") and child.endswith(":"):
+                        continue
+                sep = "\n" if tight and _LIST_START.match(child) else "\n\n"
+                body += sep + indent(child, width)
         items.append(body)
     return ("\n" if tight else "\n\n").join(items)
 
 
 @st.composite
-def blockquote(draw: st.DrawFn, wild: bool, depth: int, quirks: bool = True) -> str:
-    inner = draw(st.lists(child_block(wild=wild, depth=depth + 1, quirks=quirks), min_size=1, max_size=3))
+def blockquote(draw: st.DrawFn, g: Grammar, depth: int) -> str:
+    inner = draw(st.lists(child_block(g, depth + 1), min_size=1, max_size=3))
     text = "\n\n".join(inner)
     return "\n".join(("> " + line) if line else ">" for line in text.split("\n"))
 
 
-def child_block(wild: bool, depth: int, quirks: bool = True, in_item: bool = False) -> st.SearchStrategy[str]:
-    options = [
-        list_block(wild=wild, depth=depth, quirks=quirks),
-        fence(wild=wild),
-        paragraph(wild=wild),
-    ]
-    if depth < 3 and (quirks or not in_item):
-        options.append(blockquote(wild=wild, depth=depth, quirks=quirks))
-    if wild:
-        options += [indented_code(), html(wild=True)]
+def child_block(g: Grammar, depth: int, in_note: bool = False) -> st.SearchStrategy[str]:
+    options = [list_block(g, depth), fence(g), paragraph(g)]
+    if depth < 3 and (g.allows("quote-in-list-item") or not in_note):
+        options.append(blockquote(g, depth))
+    if g.wild:
+        options += [indented_code(), html(g)]
     return st.one_of(options)
 
 
 @st.composite
-def heading(draw: st.DrawFn, wild: bool) -> str:
+def heading(draw: st.DrawFn, g: Grammar) -> str:
     text = draw(
         st.sampled_from(
             [
@@ -385,43 +502,336 @@ def heading(draw: st.DrawFn, wild: bool) -> str:
         )
     )
     if draw(st.booleans()):
-        text = draw(inline(wild=False, max_words=3))
-    style = draw(st.sampled_from(["atx", "atx", "atx", "setext"]))
-    if style == "setext":
+        text = draw(inline(g=replace(g, wild=False), max_words=3))
+    if draw(st.sampled_from(["atx", "atx", "atx", "setext"])) == "setext":
         return text + "\n" + draw(st.sampled_from(["===", "---", "======"]))
-    level = draw(st.integers(1, 6))
-    annotation = draw(st.sampled_from(["", "", "", " <!-- golive: {gate: true} -->"]))
-    closing = draw(st.sampled_from(["", "", " ##"])) if wild else ""
-    return "#" * level + " " + text + annotation + closing
+    annotation = draw(
+        st.sampled_from(["", "", "", " <!-- golive: {gate: true} -->", " <!-- golive: {owner: SRE} -->"])
+    )
+    closing = draw(st.sampled_from(["", "", " ##"])) if g.wild else ""
+    return "#" * draw(st.integers(1, 6)) + " " + text + annotation + closing
 
 
 @st.composite
-def documents(draw: st.DrawFn, wild: bool = True, quirks: bool = True) -> str:
-    """A Markdown runbook built from the grammar; ``wild`` adds malformed input."""
+def documents(draw: st.DrawFn, g: Grammar) -> str:
+    """A Markdown runbook built from the grammar."""
     blocks: list[str] = []
     if draw(st.integers(0, 4)) == 0:
-        blocks.append(
-            draw(
-                st.sampled_from(
-                    [
-                        "---\ntitle: Generated\nowner: Ops\n---",
-                        "---\ntitle: Generated\ngolive:\n  gate_rules:\n    item_patterns: ['deploy']\n---",
-                        "---\n- not a mapping\n---",
-                    ]
-                )
-            )
-        )
-    if draw(st.booleans()):
+        fronts = ["---\ntitle: Generated\nowner: Ops\n---"]
+        if g.allows("doc-annotation"):
+            fronts.append("---\ntitle: Generated\ngolive:\n  gate_rules:\n    item_patterns: ['deploy']\n---")
+        if g.allows("front-matter-not-mapping"):
+            fronts += ["---\n- not a mapping\n---", "---\n---"]
+        if g.wild:
+            fronts += ["---\n: [\n---"]
+        blocks.append(draw(st.sampled_from(fronts)))
+    if g.allows("doc-annotation") and draw(st.booleans()):
         blocks.append("<!-- golive: {gate_rules: {section_patterns: ['launch']}} -->")
-    top = [heading(wild=wild), list_block(wild=wild, depth=0, quirks=quirks), fence(wild=wild), paragraph(wild=wild)]
-    top += [table(), blockquote(wild=wild, depth=0, quirks=quirks), st.just("---"), html(wild=wild)]
-    if wild:
+    top = [
+        heading(g),
+        list_block(g, 0),
+        list_block(g, 0),  # lists are what runbooks are made of: weigh them more
+        list_block(g, 0),
+        fence(g),
+        paragraph(g),
+        table(),
+        blockquote(g, 0),
+        st.just("---"),
+        html(g),
+    ]
+    if g.wild:
         top.append(indented_code())
     blocks.extend(draw(st.lists(st.one_of(top), min_size=1, max_size=12)))
-    seps = [draw(st.sampled_from(["\n\n", "\n\n", "\n\n", "\n"])) if wild else "\n\n" for _ in blocks]
+    if not g.allows("front-matter-not-mapping") and blocks[0] == "---":
+        blocks[0] = "Intro."  # two rules at the top would read as (empty) front matter
     out = ""
-    for block, sep in zip(blocks, seps, strict=True):
-        out += block + sep
+    for block in blocks:
+        out += block + (draw(st.sampled_from(["\n\n", "\n\n", "\n\n", "\n"])) if g.wild else "\n\n")
+    if not g.allows("note-order"):  # two labels with the same text are reordered too
+        counter = iter(range(1, 10_000))
+        out = re.sub(r"\bThen ", lambda _: f"Then {next(counter)} ", out)
     if draw(st.booleans()):
         out = out.replace("\n", "\r\n")
     return out
+
+
+# --- a. arbitrary text and bytes ------------------------------------------------------
+
+_ANY_TEXT = st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)))
+_SOUP = st.lists(
+    st.sampled_from(
+        [
+            "# ",
+            "## ",
+            "- ",
+            "* ",
+            "+ ",
+            "[ ] ",
+            "[x] ",
+            "1. ",
+            "2) ",
+            "> ",
+            "```",
+            "~~~",
+            "```sh {",
+            "    ",
+            "  ",
+            "\n",
+            "\n\n",
+            "\r\n",
+            "\t",
+            "|",
+            "|---|",
+            "---",
+            "===",
+            "<!-- golive: {",
+            "gate: true",
+            "id: x",
+            "}",
+            " -->",
+            "<!--",
+            "-->",
+            "**Owner**: ",
+            "**Tasks**:",
+            "T-1",
+            "Phase 1",
+            "(2 hours)",
+            "Release Gates",
+            "sign-off",
+            "error rate > 1%",
+            "word",
+            "`",
+            '"name"',
+            ":",
+            "<details>",
+            "</details>",
+            "\\",
+            "&",
+            "🚀",
+            "â€™",
+        ]
+    ),
+    max_size=60,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ANY_TEXT)
+@example("")
+@example("\r\r\n\r")
+@example("---\n: [\n---\n")
+@example("---\n- a list\n---\n")
+@example("<!-- golive: {gate: -->\n# T\n")
+@example("# T\n<!-- golive: [1, 2] -->\n- [ ] a <!-- golive: {nope: 1} -->\n")
+@example("- [ ] a <!-- golive: {id: ''} -->\n")
+@example("<!-- golive: {gate_rules: 3} -->\n# T\n")
+@example("# T\n\n- [ ] a <!-- golive: {checks: [{kind: nope}]} -->\n")
+@example("\x0b\x0c\x1c\x85\u2028\u2029\ufeff# T\n")
+def test_arbitrary_text_imports_or_raises_input_error(text: str) -> None:
+    import_or_input_error(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SOUP)
+def test_markdown_token_soup_imports_or_raises_input_error(text: str) -> None:
+    import_or_input_error(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=2000))
+@example(b"\xff\xfe# T\n")
+@example(b"\xef\xbb\xbf# T\r\n- [ ] a\r\n")
+@example(b"# T\n\x00")
+@example(b"# \x81\x8d\x8f\x90\x9d\n- [ ] \x93quoted\x94\n")  # bytes cp1252 does not define, and curly quotes
+def test_arbitrary_bytes_load_or_raise_input_error(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes
+) -> None:
+    path = tmp_path_factory.mktemp("bytes") / "runbook.md"
+    path.write_bytes(data)
+    try:
+        runbook = load_runbook(path)
+    except InputError as exc:
+        assert str(exc)
+        return
+    assert b"\x00" not in data
+    text, _ = read_text(path)
+    assert model_lines(runbook) == oracle_lines(text)
+
+
+# --- b. generated runbooks: nothing dropped -------------------------------------------
+
+_QUOTE_IN_BULLET = "# Notes\n\n- Tip from the DBA:\n\n  > ```sql\n  > select 1;\n  > ```\n"
+_TASK_IN_QUOTED_BULLET = "# Notes\n\n- See also\n\n  > - [ ] confirm with the DBA\n"
+_QUOTE_ON_ITEM_LINE = "# Checklist\n\n- > - [ ] bar\n"
+_INDENTED_CODE_ITEM = "# Checklist\n\n-     [ ] code\n"
+_SETEXT_ITEM = "# Checklist\n\n- [ ] Deploy\n  ---\n"
+
+
+@settings(max_examples=100, deadline=None)
+@given(documents(Grammar(wild=True)))
+@example(_QUOTE_IN_BULLET)
+@example(_TASK_IN_QUOTED_BULLET)
+@example(_QUOTE_ON_ITEM_LINE)
+@example(_INDENTED_CODE_ITEM)
+@example(_SETEXT_ITEM)
+def test_generated_runbook_nothing_dropped(doc: str) -> None:
+    assert_nothing_dropped(doc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents(Grammar(wild=True, avoid=IMPORT_BUGS)))
+@example(
+    '# Steps\n\n1. Run\n\n   ```sh {"name":"x"}\n   ls\n   ```\n\n'
+    "   - [ ] a\n     + [x] b\n       * [X] c\n         - [ ] d\n"
+)
+@example("> - [ ] a\n>     ```\n>     x\n>     ```\n")
+@example("<details>\n<summary>More</summary>\n\n- [ ] a\n\n</details>\n")
+@example("---\ntitle: T\n---\n- [ ] a\r\n~~~\r\nx\r\n~~~\r\n")
+def test_generated_runbook_nothing_dropped_apart_from_known_bugs(doc: str) -> None:
+    assert_nothing_dropped(doc)
+
+
+# --- c. round trip ----------------------------------------------------------------------
+
+_ROUND_TRIP_BUGS = {
+    "note-order": ["# T\n\nA:\n\nB\n", "- a:\n\n---\n\n- c\n"],
+    "note-label": ["# Checks\n\nNotes:\n\n- foo\n"],
+    "doc-annotation": ["<!-- golive: {gate_rules: {section_patterns: ['launch']}} -->\n\n# Release Gates\n"],
+    "lost-annotation": ["# Steps\n\n- [ ] Do it <!-- golive: {owner: SRE} -->\n"],
+    "front-matter-not-mapping": ["---\n- a\n---\n\n# T\n"],
+    "empty-label": ["**Never run this on a Friday.**\n\n# Deploy\n"],
+    "note-bullet-blocks": ["- foo\n\n  ```\n  # x\n  ```\n", "# T\n\n- foo\n\n  <br>\n\n  bar\n"],
+    "annotation-mid-text": ["- [ ] a <!-- golive: {id: x} -->\n  b\n"],
+}
+
+
+def _with_examples(*docs: str) -> Any:
+    def wrap(test: Any) -> Any:
+        for doc in reversed(docs):
+            test = example(doc)(test)
+        return test
+
+    return wrap
+
+
+@settings(max_examples=100, deadline=None)
+@given(documents(Grammar(wild=False)))
+@_with_examples(*(doc for docs in _ROUND_TRIP_BUGS.values() for doc in docs))
+def test_round_trip_generated(doc: str) -> None:
+    assert_round_trip(doc)
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents(Grammar(wild=False, avoid=frozenset(KNOWN_BUGS))))
+@example("# Release Gates\n\n- [ ] QA sign-off <!-- golive: {id: qa, gate: true} -->\n")
+@example(
+    "# Phase 1: Prep (T-1 Week)\n\n**Owner**: Ops\n**Duration**: 2 hours\n\n"
+    "1. Step\n   ```bash\n   ls\n   ```\n"
+)
+@example("# T\n\n| Role | Name |\n|---|---|\n| QA | Jane \\| Doe |\n")
+@example("# T\n\n````sh\n```\n````\n")
+def test_round_trip_generated_apart_from_known_bugs(doc: str) -> None:
+    # note order is ignored: bug "note-order" (test_round_trip_generated) reorders notes
+    assert_round_trip(doc, ignore_note_order=True)
+
+
+def _seed_files() -> list[Path]:
+    assert SEEDS.is_dir(), f"seed runbooks not found: {SEEDS} (expected ../shared/seeds beside the repo)"
+    files = sorted(SEEDS.glob("*.txt"))
+    assert len(files) == 5, f"expected 5 seed runbooks in {SEEDS}, found {len(files)}"
+    return files
+
+
+def test_round_trip_seeds() -> None:
+    for path in _seed_files():
+        text, _ = read_text(path)
+        runbook = parse_runbook_text(text, path.name)
+        exported = to_markdown(runbook)
+        again = parse_runbook_text(exported, path.name)
+        assert semantic(again) == semantic(runbook), path.name
+        assert to_markdown(again) == exported, path.name
+        assert model_lines(runbook) == oracle_lines(text), path.name
+
+
+# --- regressions: one plain test for each bug found (all fixed) ----------------------
+
+
+@pytest.mark.parametrize("doc", [_QUOTE_IN_BULLET, _TASK_IN_QUOTED_BULLET, _QUOTE_ON_ITEM_LINE])
+def test_bug_quote_in_list_item_dropped(doc: str) -> None:
+    assert_nothing_dropped(doc)
+
+
+@pytest.mark.parametrize("doc", [_INDENTED_CODE_ITEM, _SETEXT_ITEM])
+def test_bug_item_without_paragraph_is_no_task(doc: str) -> None:
+    assert_nothing_dropped(doc)
+
+
+@pytest.mark.parametrize("line", ["**Never run this on a Friday.**", "**Tasks**:"])
+def test_bug_bold_only_paragraph_vanishes(line: str) -> None:
+    runbook = parse_runbook_text(f"# Deploy\n\n{line}\n\nDone.\n")
+    kept = [n.text for s in runbook.walk_sections() for n in s.notes]
+    kept += [f"**{k}**: {v}" for s in runbook.walk_sections() for k, v in s.fields.items()]
+    assert any(line.strip("*:").strip(".") in text for text in kept), kept
+
+
+_DEEP = 3000  # beyond the 2500 recursion limit celpy sets (see the fixture above)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "```sh " + "{" * _DEEP + "\necho hi\n```\n",
+        "# T\n\n- [ ] a <!-- golive: " + "[" * _DEEP + " -->\n",
+        "# T <!-- golive: " + "{a: " * _DEEP + " -->\n",
+        "---\n" + "[" * _DEEP + "\n---\n# T\n",
+    ],
+    ids=["fence-attrs", "item-annotation", "section-annotation", "front-matter"],
+)
+def test_bug_deep_nesting_is_an_input_error(doc: str) -> None:
+    import_or_input_error(doc)
+
+
+def test_bug_deeply_nested_items_dropped() -> None:
+    doc = "# Checklist\n\n" + "".join("  " * level + f"- [ ] level {level}\n" for level in range(12))
+    runbook = parse_runbook_text(doc)
+    assert [i.text for i in runbook.task_items()] == [f"level {n}" for n in range(12)]
+
+
+@pytest.mark.parametrize(
+    ("bug", "doc"),
+    [
+        pytest.param(bug, doc, marks=(), id=f"{bug}-{n}")
+        for bug, docs in _ROUND_TRIP_BUGS.items()
+        for n, doc in enumerate(docs)
+    ],
+)
+def test_bug_round_trip(bug: str, doc: str) -> None:
+    assert_round_trip(doc)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "{owner: SRE}",
+        "{optional: true}",
+        "{contingency: true}",
+        "{sign_off: QA}",
+        "{duration: 2 hours}",
+        "{gate: false}",
+    ],
+)
+def test_bug_export_keeps_item_annotations(data: str) -> None:
+    assert_round_trip(f"# Release Gates\n\n- [ ] Do it <!-- golive: {data} -->\n")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "{gate_rules: {item_patterns: [deploy]}}",
+        "{metadata: {owner: Ops}}",
+        "{rollout: [{steps: [{weight: 10}, {weight: 100}]}]}",
+        "{policies: [{rule: no_friday, text: no deploys on Friday}]}",
+    ],
+)
+def test_bug_export_keeps_document_annotation(data: str) -> None:
+    assert_round_trip(f"<!-- golive: {data} -->\n\n# T\n\n- [ ] deploy\n")

@@ -102,7 +102,8 @@ def _guard_for(release_id: str, db: str | None, guard_file: str | None) -> Any:
         import yaml
 
         try:
-            data = yaml.safe_load(open(guard_file, encoding="utf-8"))  # noqa: PTH123, SIM115
+            with open(guard_file, encoding="utf-8") as stream:  # noqa: PTH123
+                data = yaml.safe_load(stream)
         except (OSError, yaml.YAMLError) as exc:
             raise InputError(
                 f"cannot read rollout guard: {exc.__class__.__name__}", location=guard_file

@@ -24,6 +24,12 @@ Admin routes (what golive's actuators call; every POST/DELETE is logged at
 ``DELETE /admin/faults/{id}``, ``POST /admin/rollback``, ``POST /admin/kill-switch``,
 ``POST /admin/reset``, ``GET /admin/calls``. Bad input answers 400
 ``{"error": "bad_input", "field": ..., "message": ...}``.
+
+``POST /admin/weight`` and ``POST /admin/rollback`` honour ``Idempotency-Key``
+(see :mod:`golive.demo_target.state`): they answer the state with ``"replayed":
+false`` when applied, ``"replayed": true`` (200, nothing applied) when the key was
+already applied, 409 ``idempotency_key_reused`` when the key was applied to
+another action or body. Every logged call records ``"replayed"``.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from golive.demo_target.state import (
     TTL_SECONDS,
     Decision,
     DemoConfig,
+    IdempotencyKeyReused,
     Route,
     Target,
     now_iso,
@@ -55,6 +62,7 @@ from golive.errors import InputError, NotFoundError
 __all__ = ["TARGET", "make_app"]
 
 TARGET = web.AppKey("golive_demo_target", Target)
+REPLAYED = web.RequestKey("golive_demo_target_replayed", bool)
 
 Body = dict[str, Any]
 Responder = Callable[[web.Request, Target, Role, Decision], Awaitable[tuple[int, Body]]]
@@ -251,8 +259,18 @@ async def _admin_state(request: web.Request) -> web.StreamResponse:
     return web.json_response(request.app[TARGET].state())
 
 
+def _apply_once(request: web.Request, body: object, apply: Callable[[], Body]) -> web.StreamResponse:
+    """Apply an idempotent admin action at most once per ``Idempotency-Key``."""
+    target = request.app[TARGET]
+    answer, replayed = target.apply_once(request.headers.get("Idempotency-Key"), request.path, body, apply)
+    request[REPLAYED] = replayed
+    return web.json_response({**answer, "replayed": replayed})
+
+
 async def _admin_weight(request: web.Request) -> web.StreamResponse:
-    return web.json_response(request.app[TARGET].set_weight(await _json_body(request)))
+    target = request.app[TARGET]
+    body = await _json_body(request)
+    return _apply_once(request, body, lambda: target.set_weight(body))
 
 
 async def _admin_faults(request: web.Request) -> web.StreamResponse:
@@ -279,8 +297,9 @@ async def _admin_remove_fault(request: web.Request) -> web.StreamResponse:
 
 
 async def _admin_rollback(request: web.Request) -> web.StreamResponse:
-    await _json_body(request)  # optional {"reason": ...}, kept in the call log
-    return web.json_response(request.app[TARGET].rollback())
+    target = request.app[TARGET]
+    body = await _json_body(request)  # optional {"reason": ...}, kept in the call log
+    return _apply_once(request, body, target.rollback)
 
 
 async def _admin_kill_switch(request: web.Request) -> web.StreamResponse:
@@ -313,6 +332,8 @@ async def _admin_middleware(request: web.Request, handler: Handler) -> web.Strea
         response = await handler(request)
     except NotFoundError as exc:
         response = web.json_response(_error_body(exc), status=404)
+    except IdempotencyKeyReused as exc:
+        response = web.json_response(_error_body(exc), status=409)
     except InputError as exc:
         response = web.json_response(_error_body(exc), status=400)
     except web.HTTPException as exc:
@@ -337,6 +358,7 @@ def _log_call(request: web.Request, raw: bytes, status: int) -> bool:
         "query": request.query_string or None,
         "body": _logged_body(raw),
         "status": status,
+        "replayed": request.get(REPLAYED, False),
     }
     key = request.headers.get("Idempotency-Key")
     if key is not None:

@@ -6,6 +6,15 @@ version serves them and :meth:`Target.decide` what that version's faults do to
 them, and both record into the same :class:`~golive.demo_target.metrics.Metrics`.
 The admin operations (weight, faults, rollback, kill switch) live here too, so
 the HTTP layer only parses and renders.
+
+Idempotency: ``POST /admin/weight`` and ``POST /admin/rollback`` honour an
+``Idempotency-Key`` (golive's actuators send ``{release}:{component}:step-{index}``
+and ``{release}:{component}:rollback``). The first call with a key is applied
+and remembered; a later call with the same key and the same action and body is
+a replay: it is answered with the current state and ``"replayed": true`` and is
+not applied again, so a controller that resumes an action after a crash never
+applies it twice. The same key on another action or body is refused (409). Keys
+live as long as the process (``POST /admin/reset`` forgets them, like a restart).
 """
 
 from __future__ import annotations
@@ -28,15 +37,25 @@ from golive.errors import InputError, NotFoundError
 
 __all__ = [
     "FEATURES",
+    "IDEMPOTENT_ACTIONS",
     "ROUTES",
     "Decision",
     "DemoConfig",
+    "IdempotencyKeyReused",
     "Route",
     "Target",
     "now_iso",
 ]
 
 TTL_SECONDS = 60
+IDEMPOTENT_ACTIONS = ("/admin/weight", "/admin/rollback")
+MAX_KEY_LENGTH = 300
+
+
+class IdempotencyKeyReused(InputError):
+    """An ``Idempotency-Key`` already applied to another action or body (answered 409)."""
+
+    code = "idempotency_key_reused"
 
 
 def now_iso() -> str:
@@ -126,6 +145,8 @@ class Target:
     features: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(FEATURES, True))
     calls: list[dict[str, Any]] = field(default_factory=list)
     synthetic_requests: int = 0
+    applied: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Idempotency keys of the admin actions applied: key -> (action, body as canonical JSON)."""
 
     def __post_init__(self) -> None:
         self.config.validate()
@@ -218,12 +239,46 @@ class Target:
         return {"feature": feature, "enabled": enabled, "features": dict(self.features)}
 
     def reset(self) -> dict[str, Any]:
-        """Back to the start: weight from the config, no faults, features on (the call log stays)."""
+        """Back to the start: weight from the config, no faults, features on, no idempotency
+        keys remembered (the call log stays)."""
         self.weight = parse_weight(self.config.weight)
         self.rolled_back, self.rolled_back_at = False, None
         self.faults.clear()
         self.features = dict.fromkeys(FEATURES, True)
+        self.applied.clear()
         return self.state()
+
+    def apply_once(
+        self, key: str | None, action: str, body: object, apply: Callable[[], dict[str, Any]]
+    ) -> tuple[dict[str, Any], bool]:
+        """Run ``apply`` unless ``key`` was already applied; returns (answer, replayed).
+
+        Without a key the action is simply applied. A replay (same key, action and
+        body) applies nothing and answers the current state. An action that fails
+        (bad input) does not use up its key. Raises :class:`IdempotencyKeyReused`
+        for a key already applied to another action or body, InputError for an
+        empty or overlong key.
+        """
+        if key is None:
+            return apply(), False
+        if not key.strip() or len(key) > MAX_KEY_LENGTH:
+            raise InputError(
+                f"expected a non-empty key of at most {MAX_KEY_LENGTH} characters, got {key[:40]!r}",
+                location="Idempotency-Key",
+            )
+        fingerprint = (action, json.dumps(body, sort_keys=True, separators=(",", ":")))
+        seen = self.applied.get(key)
+        if seen is not None:
+            if seen != fingerprint:
+                raise IdempotencyKeyReused(
+                    f"key {key!r} was already applied to {seen[0]} with body {seen[1]}; "
+                    "a key names one action",
+                    location="Idempotency-Key",
+                )
+            return self.state(), True
+        answer = apply()
+        self.applied[key] = fingerprint
+        return answer, False
 
     def state(self) -> dict[str, Any]:
         versions = {}

@@ -50,8 +50,11 @@ def find_annotations(text: str) -> list[str]:
     return [m.group(1) for m in ANNOTATION_RE.finditer(text)]
 
 
+_STRIP_RE = re.compile(r"[ \t]*<!--\s*golive:.*?-->", re.S)
+
+
 def strip_annotations(text: str) -> str:
-    return ANNOTATION_RE.sub("", text).rstrip()
+    return _STRIP_RE.sub("", text).rstrip()
 
 
 def parse_annotation(body: str, *, location: str, allowed: set[str]) -> dict[str, Any]:
@@ -61,6 +64,8 @@ def parse_annotation(body: str, *, location: str, allowed: set[str]) -> dict[str
         source = "{" + source + "}"
     try:
         data = yaml.safe_load(source)
+    except RecursionError:
+        raise RunbookFormatError("golive annotation is nested too deeply", location=location) from None
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise RunbookFormatError(
@@ -96,10 +101,10 @@ def parse_fence_info(info: str) -> tuple[str | None, dict[str, Any]]:
     raw = info[brace:]
     try:
         attrs = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         try:
             attrs = yaml.safe_load(raw)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):
             attrs = None
     if not isinstance(attrs, dict):
         return language, {"raw": raw}

@@ -327,6 +327,7 @@ def _apply_annotations(
 
 
 def _apply_plain(target: Item | Section, data: dict[str, Any], location: str) -> None:
+    target.annotation = {**target.annotation, **data}
     for key, value in data.items():
         if key == "owner":
             target.owner = str(value)

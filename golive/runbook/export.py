@@ -16,7 +16,7 @@ from typing import Any
 from golive.durations import format_duration
 from golive.runbook.model import CodeBlock, Item, Note, Runbook, Section, Table
 from golive.runbook.schedule import parse_schedule
-from golive.runbook.text import clean_title, slugify, strip_markdown
+from golive.runbook.text import slugify
 
 __all__ = ["semantic", "to_markdown"]
 
@@ -65,22 +65,33 @@ class _Writer:
 
     def document(self) -> str:
         front = self.runbook.front_matter
+        raw_front = [
+            n for s in self.runbook.sections if s.level == 0 for n in s.notes if n.kind == "front_matter"
+        ]
         if front:
             import yaml
 
             self.emit(
                 "---", yaml.safe_dump(front, sort_keys=False, allow_unicode=True).rstrip("\n"), "---", ""
             )
+        elif raw_front:
+            self.emit("---", *raw_front[0].text.split("\n"), "---", "")
+        if self.runbook.annotation:
+            self.emit(_flow(self.runbook.annotation), "")
         for section in self.runbook.sections:
             self.section(section)
-        text = "\n".join(self.out).rstrip("\n") + "\n"
-        return text
+        return "\n".join(self.out).rstrip("\n") + "\n"
 
     # -- sections ------------------------------------------------------------
     def section(self, section: Section) -> None:
         if section.level > 0:
             self.blank()
-            self.emit("#" * min(section.level, 6) + " " + (section.title_raw or section.title))
+            title = section.title_raw or section.title
+            if section.level <= 2 and title.rstrip().endswith("#"):
+                # an ATX heading would read the trailing '#' as its closing sequence
+                self.emit(title, ("=" if section.level == 1 else "-") * max(3, len(title)))
+            else:
+                self.emit("#" * min(section.level, 6) + " " + title)
             note = self.section_annotation(section)
             if note:
                 self.emit(note)
@@ -88,43 +99,55 @@ class _Writer:
         covered: set[str] = set()
         for n in section.notes:
             if n.kind == "paragraph":
-                covered.update(re.findall(r"\*\*([^*]+?)\s*:?\s*\*\*", n.text))
-        missing = {
-            k: v for k, v in section.fields.items() if k not in covered and k.rstrip(":") not in covered
-        }
+                covered.update(k.strip().rstrip(":") for k in re.findall(r"\*\*([^*]+?)\s*:?\s*\*\*", n.text))
+        missing = {k: v for k, v in section.fields.items() if k.rstrip(":") not in covered}
         if missing:
             self.emit(*(f"**{k}**: {v}" for k, v in missing.items()))
             self.blank()
-        for block in section.code_blocks:
-            self.code(block, "")
-            self.blank()
-        for table in section.tables:
-            self.table(table)
-            self.blank()
-        for plain in section.notes:
-            if not plain.text.rstrip().endswith(":"):
-                self.note(plain)
-        label_notes = {
-            clean_title(strip_markdown(n.text.rstrip().rstrip(":"))): n
-            for n in section.notes
-            if n.text.rstrip().endswith(":") and n.kind == "paragraph"
-        }
-        used = self.items(section, label_notes)
-        for label in section.notes:
-            if label.text.rstrip().endswith(":") and id(label) not in used:
-                self.note(label)
+        # everything in the order the document had it
+        entries: list[tuple[int, int, Any]] = []
+        entries.extend((n.line, 0, n) for n in section.notes if n.kind != "front_matter")
+        entries.extend((b.line, 1, b) for b in section.code_blocks)
+        entries.extend((t.line, 2, t) for t in section.tables)
+        entries.extend((i.line, 3, i) for i in section.items)
+        entries.sort(key=lambda e: (e[0], e[1]))
+        run: list[Item] = []
+        for _line, _order, entry in entries:
+            if isinstance(entry, Item):
+                if run and run[-1].group != entry.group:
+                    self.flush(run, section)
+                run.append(entry)
+                continue
+            self.flush(run, section)
+            if isinstance(entry, Note):
+                self.note(entry)
+            elif isinstance(entry, CodeBlock):
+                self.code(entry, "")
+                self.blank()
+            else:
+                self.table(entry)
+                self.blank()
+        self.flush(run, section)
         for child in section.sections:
             self.section(child)
 
+    def flush(self, run: list[Item], section: Section) -> None:
+        if run:
+            self.blank()
+            self.item_list(list(run), "", section)
+            self.blank()
+            run.clear()
+
     def section_annotation(self, section: Section) -> str:
-        data: dict[str, Any] = {}
-        if section.gate is not None and section.gate.rule == "annotation":
+        data: dict[str, Any] = dict(section.annotation)
+        if "gate" not in data and section.gate is not None and section.gate.rule == "annotation":
             data["gate"] = section.gate.kind
         derived = parse_schedule(section.title) if section.title else None
         sched = section.schedule
         inferred = sched is not None and sched.label.startswith("after ")  # re-inferred on import
         if (
-            sched is not None
+            "phase" not in data
+            and sched is not None
             and not inferred
             and (derived is None or derived.label != sched.label or derived.anchor != sched.anchor)
         ):
@@ -141,7 +164,7 @@ class _Writer:
     def note(self, note: Note) -> None:
         if note.kind == "bullet":
             lines = note.text.split("\n")
-            self.emit("- " + lines[0], *("  " + ln for ln in lines[1:]))
+            self.emit("- " + lines[0], *(("  " + ln) if ln.strip() else "" for ln in lines[1:]))
         elif note.kind == "quote":
             self.emit(*("> " + ln for ln in note.text.split("\n")))
         else:
@@ -162,32 +185,6 @@ class _Writer:
         self.emit(*_fence(block.code, block.info, indent))
 
     # -- items -----------------------------------------------------------------
-    def items(self, section: Section, label_notes: dict[str, Note]) -> set[int]:
-        used: set[int] = set()
-        groups: list[tuple[str | None, list[Item]]] = []
-        for item in section.items:
-            if groups and groups[-1][0] == item.group:
-                groups[-1][1].append(item)
-            else:
-                groups.append((item.group, [item]))
-        ungrouped_seen = False
-        for group, members in groups:
-            if group is not None and group in label_notes and id(label_notes[group]) not in used:
-                self.blank()
-                self.note(label_notes[group])
-                used.add(id(label_notes[group]))
-            elif group is not None:
-                self.blank()
-                self.emit(f"**{group}**:")
-                self.blank()
-            elif ungrouped_seen:
-                self.emit("---")  # separates two lists that the reader would join
-                self.blank()
-            ungrouped_seen = ungrouped_seen or group is None
-            self.item_list(members, "", section)
-            self.blank()
-        return used
-
     def item_list(self, items: list[Item], indent: str, section: Section) -> None:
         number = 0
         previous_kind: str | None = None
@@ -228,13 +225,17 @@ class _Writer:
             self.emit("---")
 
     def item_annotation(self, item: Item, section: Section) -> str:
-        data: dict[str, Any] = {}
+        data: dict[str, Any] = dict(item.annotation)
         derived = f"{section.id}/{slugify(item.text or item.text_raw, 40)}"
-        if item.id != derived and not re.fullmatch(re.escape(derived) + r"-\d+", item.id):
+        if (
+            "id" not in data
+            and item.id != derived
+            and not re.fullmatch(re.escape(derived) + r"-\d+", item.id)
+        ):
             data["id"] = item.id
-        if item.gate is not None and item.gate.rule == "annotation":
+        if "gate" not in data and item.gate is not None and item.gate.rule == "annotation":
             data["gate"] = item.gate.kind
-        if item.checks:
+        if "checks" not in data and item.checks:
             data["checks"] = [c.model_dump(mode="json") for c in item.checks]
         return _flow(data) if data else ""
 

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from pydantic import ValidationError
 
 from golive.errors import InputError, OverlayError
-from golive.runbook.annotations import Overlay, OverlayRule, load_overlay
+from golive.runbook.annotations import DOCUMENT_KEYS, Overlay, OverlayRule, load_overlay
 from golive.runbook.derive import derive
 from golive.runbook.ids import assign_ids
 from golive.runbook.markdown_import import ParsedFile, parse_markdown
@@ -232,6 +232,7 @@ def _finish(runbook: Runbook, main: ParsedFile, files: list[ParsedFile], overlay
             ) from None
     derive(runbook, annotations=annotations, metadata_fields=fields, front_matter=main.front_matter)
     _apply_document(runbook, document)
+    runbook.annotation = {k: v for k, v in document.items() if k in DOCUMENT_KEYS}
     validate_checks(runbook)
     return runbook
 
@@ -337,7 +338,7 @@ def _add(
 ) -> None:
     data = dict(rule.data)
     if "id" in data:
-        target.id = str(data.pop("id"))
+        target.id = str(data["id"])
     key = id(target)
     if key in annotations:
         annotations[key][1].update(data)

@@ -50,7 +50,11 @@ def markdown_parser() -> MarkdownIt:
     """The CommonMark parser golive uses (tables, strikethrough, front matter)."""
     from mdit_py_plugins.front_matter import front_matter_plugin
 
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(front_matter_plugin)
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(front_matter_plugin)
+    # CommonMark's preset stops nesting at 20 tokens (about 9 list levels) and
+    # drops what is deeper; runbooks nest deeper than that
+    md.options["maxNesting"] = 100
+    return md
 
 
 class Node:
@@ -88,6 +92,21 @@ def build_tree(tokens: list[Token]) -> list[Node]:
         else:
             (stack[-1].children if stack else root).append(Node(token, token.type))
     return root
+
+
+def inline_plain(inline: list[Token]) -> str:
+    """The text a reader sees: emphasis and link syntax gone, code spans verbatim
+    (``payments-*`` keeps its star), golive annotations left out."""
+    parts: list[str] = []
+    for token in inline:
+        kind = token.type
+        if kind in ("text", "code_inline"):
+            parts.append(token.content)
+        elif kind in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif kind == "image" or (kind == "html_inline" and not token.content.lstrip().startswith("<!--")):
+            parts.append(token.content)
+    return "".join(parts)
 
 
 def inline_code_spans(inline: list[Token]) -> list[str]:
@@ -246,6 +265,7 @@ _NOTE_TITLE = re.compile(
 _NOTE_LABEL = re.compile(r"symptoms?|examples?|resources?|notes?|links?|required information|see also", re.I)
 _FIELD_LINE = re.compile(r"^\s*\*\*([^*]{1,60}?)\s*:?\s*\*\*\s*:?\s*(.*)$")
 _TASK_BOX = re.compile(r"^\[([ xX])\](?:\s+|$)")
+_ATX_CLOSING = re.compile(r"(?:^|\s+)#+\s*$")
 _MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s*")
 _HEADER_STEP = re.compile(r"^\s*\*\*[^*]+\*\*\s*(?:\([^)]*\))?\s*:?\s*$")
 
@@ -297,9 +317,12 @@ class _Importer:
         return self.state
 
     def run(self) -> ParsedFile:
-        tokens = markdown_parser().parse(self.text)
+        env: dict[str, Any] = {}
+        tokens = markdown_parser().parse(self.text, env)
         for node in build_tree(tokens):
             self.block(node, None)
+        if env.get("references"):
+            self.reference_definitions(env["references"])
         return ParsedFile(
             file=self.file,
             sections=self.sections,
@@ -350,9 +373,9 @@ class _Importer:
         original = (
             self.raw_lines[line - 1].strip().lstrip("#").strip() if 0 < line <= len(self.raw_lines) else raw
         )
-        if node.markup in ("=", "-"):
-            original = raw
-        title = clean_title(strip_markdown(strip_annotations(raw)))
+        # setext titles are the text as written; "## Summary ##": closing hashes are not the title
+        original = raw if node.markup in ("=", "-") else _ATX_CLOSING.sub("", original)
+        title = clean_title(inline_plain(inline.inline)) if inline is not None else ""
         section = Section(id="", title=title, title_raw=original, level=level, line=line, file=self.file)
         if inline is not None:
             self.collect_links(inline, line, section)
@@ -384,7 +407,7 @@ class _Importer:
         state = self.current()
         lines = content.split("\n")
         fields = [_FIELD_LINE.match(ln) for ln in lines]
-        if all(fields):
+        if all(fields) and all(":" in ln for ln in lines):
             empty_label: str | None = None
             for offset, match in enumerate(fields):
                 assert match is not None
@@ -399,8 +422,7 @@ class _Importer:
                 state.label = empty_label
                 state.step = None
                 self.labels[line] = empty_label
-            else:
-                state.section.notes.append(Note(text=content, line=line, file=self.file))
+            state.section.notes.append(Note(text=content, line=line, file=self.file))
             return
         state.section.notes.append(Note(text=content, line=line, file=self.file))
         if content.rstrip().endswith(":"):
@@ -441,35 +463,49 @@ class _Importer:
         line = self.line_of(node)
         children = list(node.children)
         content = ""
+        plain: str | None = None
         first_inline: Node | None = None
+        may_be_task = True
         if children and children[0].type == "paragraph":
             first_inline = children[0].children[0] if children[0].children else None
             content = first_inline.content if first_inline is not None else ""
             children = children[1:]
-        if first_inline is None and 0 < line <= len(self.raw_lines):
-            # "- >5% error rate" parses as a quote inside a bullet; the line is the item
-            content = _MARKER.sub("", self.text_lines[line - 1], count=1).strip()
-            children = [c for c in children if c.type != "blockquote" or (c.map and c.map[0] + 1 != line)]
-        box = _TASK_BOX.match(content)
+        elif children and children[0].type == "heading":
+            # "- [ ] a" underlined by "---": GitHub shows a heading, not a checkbox
+            heading = children.pop(0)
+            first_inline = heading.children[0] if heading.children else None
+            content = first_inline.content if first_inline is not None else ""
+            may_be_task = False
+        elif (
+            children
+            and children[0].type == "blockquote"
+            and children[0].map
+            and children[0].map[0] + 1 == line
+        ):
+            # "- >5% error rate": a quote marker where the author meant a comparison
+            quote = children[0]
+            content = (
+                _MARKER.sub("", self.text_lines[line - 1], count=1).strip()
+                if 0 < line <= len(self.text_lines)
+                else ""
+            )
+            may_be_task = False
+            if all(c.type == "paragraph" for c in quote.children) and len(quote.children) == 1:
+                children = children[1:]
+        box = _TASK_BOX.match(content) if may_be_task else None
         checked: bool | None = None
         if box:
             checked = box.group(1) in "xX"
             content = content[box.end() :]
         kind = "task" if box else ("step" if ordered else "bullet")
-        nested_items = False
-        for c in children:
-            if c.type in {"bullet_list", "ordered_list"}:
-                nested_items = True
-                break
-        is_item = kind != "bullet" or host is not None or self.checklist_context(state) or nested_items
+        structured = _has_structure(children)
+        is_item = kind != "bullet" or host is not None or self.checklist_context(state) or structured
         if first_inline is not None:
             self.collect_links(first_inline, line, state.section)
         if not is_item:
-            text = "\n".join([content, *(_text_of(c) for c in children)]).strip("\n")
+            # blocks under the bullet stay separate blocks (a blank line between)
+            text = "\n\n".join([content, *(_text_of(c).rstrip("\n") for c in children)]).strip("\n")
             state.section.notes.append(Note(text=text, line=line, file=self.file, kind="bullet"))
-            for child in children:
-                if child.type in ("fence", "code_block"):
-                    self.code(child, None)
             return None
         annotation: dict[str, Any] = {}
         clean = content
@@ -477,10 +513,15 @@ class _Importer:
             for body in find_annotations(content):
                 annotation.update(parse_annotation(body, location=self.loc(line), allowed=ITEM_KEYS))
             clean = strip_annotations(content)
+        if first_inline is not None:
+            plain = inline_plain(first_inline.inline)
+            if box:
+                plain = _TASK_BOX.sub("", plain.lstrip(), count=1)
+        text = clean_title(plain if plain is not None else strip_markdown(clean.replace("\n", " ")))
         item = Item(
             id=str(annotation.get("id", "")),
             kind=kind,
-            text=clean_title(strip_markdown(clean.replace("\n", " "))),
+            text=text,
             text_raw=clean,
             line=line,
             file=self.file,
@@ -489,7 +530,7 @@ class _Importer:
         )
         if first_inline is not None and "`" in content:
             item.inline_code = self.inline_code(first_inline, line)
-        if first_inline is not None and "](" in content:
+        if first_inline is not None and "[" in content:
             item.links = [Link(text=t, target=h) for h, t in inline_links(first_inline.inline)]
         if annotation:
             self.annotate(item, annotation, line)
@@ -501,6 +542,8 @@ class _Importer:
             if child.type in ("bullet_list", "ordered_list"):
                 for grandchild in child.children:
                     self.list_item(grandchild, child.type == "ordered_list", item, state)
+            elif child.type == "heading":
+                self.note(_text_of(child), self.line_of(child), "paragraph", item)
             else:
                 self.block(child, item)
         return item
@@ -589,12 +632,43 @@ class _Importer:
             )
             self.note(node.content, line, "html", None)
 
+    def reference_definitions(self, references: dict[str, Any]) -> None:
+        """``[stripe]: https://...`` lines: the parser resolves them into links and
+        leaves no block; keep each as a note of its section so nothing is lost."""
+        headings = sorted(
+            ((s.line, s) for s in self._all_sections() if s.level > 0 and s.file == self.file),
+            key=lambda p: p[0],
+        )
+        for number, text in enumerate(self.text_lines, 1):
+            stripped = text.strip()
+            if not stripped.startswith("[") or "]:" not in stripped:
+                continue
+            label = stripped[1 : stripped.index("]:")]
+            if label.upper() not in references and label not in references:
+                continue
+            owner = self.preamble
+            for line, section in headings:
+                if line <= number:
+                    owner = section
+            if owner is None:
+                owner = self.current().section
+            owner.notes.append(Note(text=stripped, line=number, file=self.file, kind="other"))
+
+    def _all_sections(self) -> list[Section]:
+        out: list[Section] = []
+        stack = list(reversed(self.sections))
+        while stack:
+            section = stack.pop()
+            out.append(section)
+            stack.extend(reversed(section.sections))
+        return out
+
     def front(self, node: Node) -> None:
         import yaml
 
         try:
             data = yaml.safe_load(node.content)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, RecursionError):
             data = None
         if isinstance(data, dict):
             self.front_matter = {str(k): v for k, v in data.items()}
@@ -604,7 +678,7 @@ class _Importer:
                     message="front matter is not a YAML mapping; kept as a note", line=1, file=self.file
                 )
             )
-            self.note(node.content, 1, "other", None)
+            self.note(node.content, 1, "front_matter", None)
 
     def note(self, text: str, line: int, kind: str, parent: Item | None) -> None:
         note = Note(text=text.rstrip("\n"), line=line, file=self.file, kind=kind)
@@ -636,10 +710,20 @@ class _Importer:
         ]
 
     def collect_links(self, inline: Node, line: int, section: Section | None) -> None:
-        if "](" not in inline.content and "]:" not in inline.content:
+        if "[" not in inline.content:
             return
         for href, text in inline_links(inline.inline):
             self.links.append(LinkRef(target=href, text=clean_title(text), line=line, section=section))
+
+
+def _has_structure(children: list[Node]) -> bool:
+    """Whether blocks under a bullet hold items or code (they are never dropped)."""
+    for child in children:
+        if child.type in ("bullet_list", "ordered_list", "list_item", "fence", "code_block"):
+            return True
+        if _has_structure(child.children):
+            return True
+    return False
 
 
 def _text_of(node: Node) -> str:

@@ -225,6 +225,9 @@ class Item(_Model):
     checks: list[CheckSpec] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     items: list[Item] = Field(default_factory=list)
+    annotation: dict[str, Any] = Field(default_factory=dict)
+    """The machine data given explicitly (annotation or overlay), kept so that
+    export writes it back as it was."""
 
     @property
     def commands(self) -> list[InlineCode]:
@@ -265,7 +268,7 @@ class Note(_Model):
     text: str
     line: int
     file: str | None = None
-    kind: Literal["paragraph", "bullet", "html", "quote", "rule", "other"] = "paragraph"
+    kind: Literal["paragraph", "bullet", "html", "quote", "rule", "front_matter", "other"] = "paragraph"
 
 
 class Section(_Model):
@@ -289,6 +292,7 @@ class Section(_Model):
     tables: list[Table] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     sections: list[Section] = Field(default_factory=list)
+    annotation: dict[str, Any] = Field(default_factory=dict)
 
     @property
     def is_phase(self) -> bool:
@@ -476,6 +480,8 @@ class Runbook(_Model):
     annotation or overlay; validated when the runbook is loaded."""
     policies: list[Policy] = Field(default_factory=list)
     gate_rules: GateRules = Field(default_factory=GateRules)
+    annotation: dict[str, Any] = Field(default_factory=dict)
+    """The document annotation as given (before the first heading), for export."""
     warnings: list[ImportWarning] = Field(default_factory=list)
 
     def walk_sections(self) -> Iterator[Section]:

@@ -26,6 +26,7 @@ def _ftfy_config() -> object:
     return ftfy.TextFixerConfig(
         unescape_html=False,
         remove_terminal_escapes=False,
+        remove_control_chars=False,
         uncurl_quotes=False,
         fix_latin_ligatures=False,
         fix_character_width=False,
