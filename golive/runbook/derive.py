@@ -648,20 +648,11 @@ def _criteria(runbook: Runbook) -> tuple[list[Criterion], list[Criterion]]:
     rollback: list[Criterion] = []
     metrics: list[Criterion] = []
     for section in runbook.walk_sections():
+        targets = {"criterion": rollback, "metric": metrics}
         for item in section.all_items():
-            if item.context == "criterion" and not item.items:
-                rollback.append(
-                    Criterion(
-                        text=item.text,
-                        line=item.line,
-                        file=item.file,
-                        item=item.id,
-                        section=section.id,
-                        thresholds=item.thresholds,
-                    )
-                )
-            elif item.context == "metric" and not item.items:
-                metrics.append(
+            target = targets.get(item.context)
+            if target is not None and not item.items:
+                target.append(
                     Criterion(
                         text=item.text,
                         line=item.line,
