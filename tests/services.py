@@ -19,6 +19,11 @@ with a reason that says how to install it.
   ``prometheus_exporter`` every second; the exporter's gauges and counters are
   the test's to set (:class:`Exporter`). ``prometheus_server`` has
   :meth:`PrometheusServer.wait_for` to poll for data with a bounded wait.
+- :func:`start_prometheus_for` (``"127.0.0.1:PORT"`` or a list of them): a
+  private Prometheus scraping those targets (the demo-target, say) every second,
+  as a :class:`ScrapingPrometheus` that a test can ``stop()`` and ``start()``
+  again (same port, same data) to play an outage, and ``close()`` at the end.
+  Call :func:`require` first in a test; benchmarks use it outside pytest.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +49,8 @@ __all__ = [
     "Exporter",
     "PostgresServer",
     "PrometheusServer",
+    "ScrapeTarget",
+    "ScrapingPrometheus",
     "free_port",
     "postgres_server",
     "postgres_url",
@@ -51,6 +58,7 @@ __all__ = [
     "prometheus_server",
     "prometheus_url",
     "require",
+    "start_prometheus_for",
 ]
 
 SETUP_HINT = "run scripts/setup-system.sh (as root) to install it"
@@ -381,6 +389,19 @@ class Exporter:
         return self._metrics[name]
 
 
+@dataclass(frozen=True)
+class ScrapeTarget:
+    """``host:port`` addresses serving ``/metrics`` for a Prometheus to scrape
+    (``target`` is the first). A target may start listening after Prometheus:
+    it is scraped from the next second on."""
+
+    targets: tuple[str, ...]
+
+    @property
+    def target(self) -> str:
+        return self.targets[0]
+
+
 def _get_json(url: str, timeout: float = 2.0) -> Any:
     with urllib.request.urlopen(url, timeout=timeout) as response:
         return json.loads(response.read())
@@ -391,7 +412,7 @@ class PrometheusServer:
     binary: Path
     directory: Path
     port: int
-    exporter: Exporter
+    exporter: Exporter | ScrapeTarget
     process: subprocess.Popen[bytes] | None = None
     started_in: float = 0.0
 
@@ -456,19 +477,40 @@ def _target_up(server: PrometheusServer) -> bool:
     return any(t.get("health") == "up" for t in targets)
 
 
-def _start_prometheus(binary: Path, exporter: Exporter) -> PrometheusServer:
+def _start_prometheus(
+    binary: Path, exporter: Exporter | ScrapeTarget, *, wait_up: bool = True
+) -> PrometheusServer:
     directory = Path(tempfile.mkdtemp(prefix="golive-prom-"))
     config = directory / "prometheus.yml"
-    config.write_text(_PROMETHEUS_CONFIG.format(target=exporter.target))
-    log = directory / "prometheus.log"
+    if isinstance(exporter, ScrapeTarget):
+        config.write_text(_PROMETHEUS_CONFIG.replace('["{target}"]', json.dumps(list(exporter.targets))))
+    else:
+        config.write_text(_PROMETHEUS_CONFIG.format(target=exporter.target))
     server = PrometheusServer(binary=binary, directory=directory, port=0, exporter=exporter)
     started = time.perf_counter()
-    for _attempt in range(5):
-        server.port = free_port()
+    try:
+        _launch_prometheus(server, wait_up=wait_up)
+    except BaseException:
+        _stop_prometheus(server)
+        raise
+    server.started_in = time.perf_counter() - started
+    return server
+
+
+def _launch_prometheus(server: PrometheusServer, port: int | None = None, *, wait_up: bool = True) -> None:
+    """Start the server's process with the config and data in its directory, on a
+    free port (or on ``port``: a restart), and wait until it scrapes a target up
+    (``wait_up``) or at least answers. On failure the process is stopped (the
+    directory is kept) and RuntimeError raised."""
+    directory = server.directory
+    config = directory / "prometheus.yml"
+    log = directory / "prometheus.log"
+    for _attempt in range(5 if port is None else 1):
+        server.port = free_port() if port is None else port
         with log.open("ab") as out:
             server.process = subprocess.Popen(
                 [
-                    str(binary),
+                    str(server.binary),
                     f"--config.file={config}",
                     f"--storage.tsdb.path={directory / 'data'}",
                     f"--web.listen-address=127.0.0.1:{server.port}",
@@ -483,36 +525,103 @@ def _start_prometheus(binary: Path, exporter: Exporter) -> PrometheusServer:
 
         def ready_or_exited() -> bool:
             assert server.process is not None
-            return server.process.poll() is not None or _target_up(server)
+            if server.process.poll() is not None:
+                return True
+            return _target_up(server) if wait_up else _answers(server)
 
         try:
             _wait(ready_or_exited, 30, "Prometheus to scrape its target", log)
         except BaseException:
-            _stop_prometheus(server)
+            _terminate(server.process)
             raise
         if server.process.poll() is None:
-            server.started_in = time.perf_counter() - started
-            return server
+            return
         text = log.read_text(errors="replace")
         if "address already in use" not in text:
-            _stop_prometheus(server)
             raise RuntimeError(f"prometheus exited with {server.process.returncode}:\n{text[-2000:]}")
-    _stop_prometheus(server)
-    raise RuntimeError("prometheus: no free port after 5 attempts")
+    raise RuntimeError(
+        "prometheus: no free port after 5 attempts" if port is None else f"prometheus: port {port} is taken"
+    )
+
+
+def _answers(server: PrometheusServer) -> bool:
+    try:
+        with urllib.request.urlopen(f"{server.url}/-/ready", timeout=2) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+def _terminate(process: subprocess.Popen[bytes] | None) -> None:
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
 
 
 def _stop_prometheus(server: PrometheusServer) -> None:
-    process = server.process
     try:
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+        _terminate(server.process)
     finally:
         shutil.rmtree(server.directory, ignore_errors=True)
+
+
+@dataclass
+class ScrapingPrometheus:
+    """A private Prometheus scraping its targets every second, which a test can stop
+    (an outage: its port refuses connections) and start again on the same port
+    with the same data. ``close()`` removes it for good."""
+
+    server: PrometheusServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def running(self) -> bool:
+        return self.server.process is not None and self.server.process.poll() is None
+
+    def query(self, promql: str) -> list[dict[str, Any]]:
+        return self.server.query(promql)
+
+    def wait_for(
+        self, promql: str, predicate: Callable[[float], bool] = lambda _v: True, timeout: float = 10.0
+    ) -> float:
+        return self.server.wait_for(promql, predicate, timeout)
+
+    def stop(self) -> None:
+        """Stop the process (SIGTERM, bounded wait); its port and data stay reserved for ``start()``."""
+        _terminate(self.server.process)
+
+    def start(self) -> None:
+        """Start it again on the same port and data; returns once it scrapes a target up."""
+        if not self.running:
+            _launch_prometheus(self.server, port=self.server.port)
+
+    def close(self) -> None:
+        _stop_prometheus(self.server)
+
+
+def start_prometheus_for(
+    target: str | Sequence[str], binary: Path | None = None, *, wait_up: bool = True
+) -> ScrapingPrometheus:
+    """A private Prometheus on 127.0.0.1 scraping ``target`` (``host:port``, or a
+    list of them) every second; it returns once a target is up (or, with
+    ``wait_up=False``, once Prometheus answers: for targets that start later).
+    Prometheus hands its first targets to the scrapers after ~5 s (its discovery
+    throttle), so a start takes ~6 s: share one where you can. A missing binary
+    is a RuntimeError (tests call :func:`require` first); the caller closes it."""
+    found = binary or _prometheus_binary()
+    if found is None:
+        raise RuntimeError(f"prometheus is not installed; {SETUP_HINT}")
+    targets = (target,) if isinstance(target, str) else tuple(target)
+    if not targets:
+        raise ValueError("no target to scrape")
+    return ScrapingPrometheus(_start_prometheus(found, ScrapeTarget(targets), wait_up=wait_up))
 
 
 @pytest.fixture(scope="session")

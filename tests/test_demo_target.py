@@ -52,9 +52,16 @@ class Demo:
     base: str
     ledger: Path | None
 
-    def call(self, method: str, path: str, body: object = None, raw: bytes | None = None) -> Reply:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
         if data is not None:
             request.add_header("Content-Type", "application/json")
         started = time.perf_counter()
@@ -71,8 +78,10 @@ class Demo:
     def get(self, path: str) -> Reply:
         return self.call("GET", path)
 
-    def post(self, path: str, body: object = None, raw: bytes | None = None) -> Reply:
-        return self.call("POST", path, body, raw)
+    def post(
+        self, path: str, body: object = None, raw: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Reply:
+        return self.call("POST", path, body, raw, headers)
 
     def weight(self, value: float) -> None:
         reply = self.post("/admin/weight", {"weight": value})
@@ -470,6 +479,54 @@ def test_admin_calls_are_logged_and_ledgered(demo: Demo) -> None:
     assert demo.ledger is not None
     lines = demo.ledger.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == calls
+
+
+def test_idempotency_keys_apply_an_action_once_and_replay_it(demo: Demo) -> None:
+    step = {"Idempotency-Key": "rel-1:web:step-0"}
+    first = demo.post("/admin/weight", {"weight": 10}, headers=step)
+    assert first.status == 200 and first.body["weight"] == 10 and first.body["replayed"] is False
+    demo.weight(30)  # someone else moves the weight (no key: always applied)
+    again = demo.post("/admin/weight", {"weight": 10}, headers=step)  # a resumed controller
+    assert again.status == 200 and again.body["replayed"] is True
+    assert again.body["weight"] == 30  # not applied again: the current state is answered
+    other = demo.post("/admin/weight", {"weight": 50}, headers=step)  # the key names another action
+    assert other.status == 409 and other.body["error"] == "idempotency_key_reused", other.body
+    assert other.body["field"] == "Idempotency-Key" and demo.get("/admin/state").body["weight"] == 30
+    bad = demo.post("/admin/weight", {"weight": 500}, headers={"Idempotency-Key": "rel-1:web:step-1"})
+    assert bad.status == 400  # bad input does not use up its key
+    ok = demo.post("/admin/weight", {"weight": 50}, headers={"Idempotency-Key": "rel-1:web:step-1"})
+    assert ok.status == 200 and ok.body["replayed"] is False and ok.body["weight"] == 50
+    assert demo.post("/admin/weight", {"weight": 1}, headers={"Idempotency-Key": " "}).status == 400
+
+    rollback = {"Idempotency-Key": "rel-1:web:rollback"}
+    done = demo.post("/admin/rollback", {"reason": "golive"}, headers=rollback)
+    assert done.status == 200 and done.body["rolled_back"] is True and done.body["replayed"] is False
+    demo.weight(20)
+    replay = demo.post("/admin/rollback", {"reason": "golive"}, headers=rollback)
+    assert replay.status == 200 and replay.body["replayed"] is True
+    assert replay.body["weight"] == 20 and replay.body["rolled_back"] is False  # not rolled back twice
+
+    calls = demo.get("/admin/calls").body["calls"][-10:]
+    assert [(c["path"], c["status"], c["replayed"]) for c in calls] == [
+        ("/admin/weight", 200, False),
+        ("/admin/weight", 200, False),
+        ("/admin/weight", 200, True),
+        ("/admin/weight", 409, False),
+        ("/admin/weight", 400, False),
+        ("/admin/weight", 200, False),
+        ("/admin/weight", 400, False),
+        ("/admin/rollback", 200, False),
+        ("/admin/weight", 200, False),
+        ("/admin/rollback", 200, True),
+    ]
+    assert calls[2]["idempotency_key"] == "rel-1:web:step-0" and "idempotency_key" not in calls[1]
+    assert demo.ledger is not None
+    ledgered = [json.loads(line) for line in demo.ledger.read_text(encoding="utf-8").splitlines()]
+    assert ledgered[-10:] == calls
+    # POST /admin/reset forgets the keys, like a restart
+    demo.post("/admin/reset")
+    fresh = demo.post("/admin/weight", {"weight": 10}, headers=step)
+    assert fresh.body["replayed"] is False and fresh.body["weight"] == 10
 
 
 # -- the --fault syntax --------------------------------------------------------------------------

@@ -9,17 +9,18 @@ was recorded plus the bake), so a restart neither shortens nor restarts a bake.
 Side effects that must not happen twice are written as an intent before they
 run and an outcome after. An intent without outcome (the controller died in
 between) is resumed only when its actuator is declared idempotent; otherwise the
-rollout pauses and asks for a person. The database allows one rollback per
-release.
+rollout pauses and asks for a person. A trigger that fired without its reaction
+in the log (the controller died in between) reacts on the next tick. The
+database allows one rollback per release.
 
 Events: ``rollout.started`` {guard}, ``rollout.step.intent`` / ``rollout.step.done``
 {component, index, weight, ok, summary}, ``rollout.evaluated`` {trigger,
 outcome, value, detail}, ``rollout.trigger.fired`` {trigger, reaction, shadow,
 detail}, ``rollout.alert`` {trigger, detail}, ``rollout.paused`` /
-``rollout.resumed`` {reason}, ``rollout.promoted`` {component},
-``rollout.rollback.intent`` / ``rollout.rollback.done`` {reason, trigger,
-results}, ``rollout.attention`` {reason}, ``rollout.completed``,
-``rollout.aborted`` {reason}.
+``rollout.resumed`` {reason} (and {trigger} for a trigger's pause),
+``rollout.promoted`` {component}, ``rollout.rollback.intent`` /
+``rollout.rollback.done`` {reason, trigger, results}, ``rollout.attention``
+{reason}, ``rollout.completed``, ``rollout.aborted`` {reason}.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class RolloutState:
     components: dict[str, ComponentState] = field(default_factory=dict)
     evaluations: dict[str, list[Evaluation]] = field(default_factory=dict)
     fired: dict[str, str] = field(default_factory=dict)
+    unreacted: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Triggers that fired (not in shadow) whose reaction is not in the log yet."""
     alerted: set[str] = field(default_factory=set)
     paused: str | None = None
     aborted: str | None = None
@@ -117,10 +120,14 @@ def fold_rollout(events: list[Event]) -> RolloutState:
             )
         elif kind == "rollout.trigger.fired":
             state.fired[data["trigger"]] = data["reaction"] + (" (shadow)" if data.get("shadow") else "")
+            if not data.get("shadow"):
+                state.unreacted[data["trigger"]] = data
         elif kind == "rollout.alert":
             state.alerted.add(data.get("key", data.get("trigger", "")))
+            _reacted(state, "alert", data.get("trigger"))
         elif kind == "rollout.paused":
             state.paused = data.get("reason", "paused")
+            _reacted(state, "pause")
         elif kind == "rollout.resumed":
             state.paused = None
             state.alerted.clear()
@@ -129,6 +136,7 @@ def fold_rollout(events: list[Event]) -> RolloutState:
             comp.promoted.add(comp.index)
         elif kind == "rollout.rollback.intent":
             state.rollback_intent = data
+            _reacted(state, "rollback")
         elif kind == "rollout.rollback.done":
             state.rollback_done = True
         elif kind == "rollout.attention":
@@ -139,6 +147,16 @@ def fold_rollout(events: list[Event]) -> RolloutState:
         elif kind == "rollout.aborted":
             state.aborted = data.get("reason", "aborted")
     return state
+
+
+def _reacted(state: RolloutState, reaction: str, trigger: str | None = None) -> None:
+    """A reaction is in the log: the triggers waiting for it (or only ``trigger``) have reacted.
+    Any pause after a trigger fired is its pause; any rollback begun is its rollback."""
+    state.unreacted = {
+        name: fired
+        for name, fired in state.unreacted.items()
+        if fired.get("reaction") != reaction or (trigger is not None and name != trigger)
+    }
 
 
 def _rule(trigger: TriggerSpec, guard: RolloutGuard) -> TriggerRule:
@@ -206,6 +224,12 @@ class Controller:
         for name, comp in state.components.items():
             if comp.intent is not None:
                 await self._resume_step(name, comp, guard)
+                return self.state()
+        for name, fired in state.unreacted.items():
+            # the trigger fired, but the controller died before it reacted: react now
+            trigger = next((t for t in guard.triggers if t.name == name), None)
+            if trigger is not None:
+                await self._react(guard, trigger, str(fired.get("detail", "")))
                 return self.state()
         await self._evaluate(state, guard)
         state = self.state()
@@ -338,19 +362,9 @@ class Controller:
                 state.fired[trigger.name] = trigger.reaction
                 if shadow:
                     continue  # recorded: "would have rolled back at ..."
-                if trigger.reaction == "rollback":
-                    await self._rollback(
-                        guard,
-                        reason=f"{trigger.text or trigger.name}: {verdict.detail}",
-                        trigger=trigger.name,
-                    )
+                await self._react(guard, trigger, verdict.detail)
+                if trigger.reaction in ("rollback", "pause"):
                     return
-                if trigger.reaction == "pause":
-                    self._append(
-                        "rollout.paused", {"reason": f"{trigger.text or trigger.name}: {verdict.detail}"}
-                    )
-                    return
-                self._append("rollout.alert", {"trigger": trigger.name, "detail": verdict.detail})
             elif verdict.state == "erroring" and not shadow and f"errors:{trigger.name}" not in state.alerted:
                 self._append(
                     "rollout.alert",
@@ -371,6 +385,20 @@ class Controller:
                     "rollout.paused", {"reason": f"{trigger.name} inconclusive for too long: escalated"}
                 )
                 return
+
+    async def _react(self, guard: RolloutGuard, trigger: TriggerSpec, detail: str) -> None:
+        """What a fired trigger does: roll back, pause or alert."""
+        if trigger.reaction == "rollback":
+            await self._rollback(
+                guard, reason=f"{trigger.text or trigger.name}: {detail}", trigger=trigger.name
+            )
+        elif trigger.reaction == "pause":
+            self._append(
+                "rollout.paused",
+                {"reason": f"{trigger.text or trigger.name}: {detail}", "trigger": trigger.name},
+            )
+        else:
+            self._append("rollout.alert", {"trigger": trigger.name, "detail": detail})
 
     async def _measure(self, trigger: TriggerSpec, guard: RolloutGuard, now: datetime) -> Evaluation:
         from golive.checks.runner import prepare_check, run_check
