@@ -21,7 +21,8 @@ def main(argv: list[str]) -> int:
         if "--check" in argv:
             current = target.read_text(encoding="utf-8") if target.exists() else ""
             if current != text:
-                print(f"{target.relative_to(ROOT)} is stale: run python scripts/gen_cli_docs.py", file=sys.stderr)
+                stale_name = target.relative_to(ROOT)
+                print(f"{stale_name} is stale: run python scripts/gen_cli_docs.py", file=sys.stderr)
                 stale = 1
             continue
         target.parent.mkdir(parents=True, exist_ok=True)

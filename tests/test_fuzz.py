@@ -8,18 +8,17 @@ b. Markdown-shaped documents from a grammar: every task item and every code bloc
 c. import -> export -> import gives the same model, and export is idempotent, on
    generated documents and on the five seed runbooks.
 
-The bugs these tests found are listed in ``KNOWN_BUGS`` (all fixed): each keeps a
-plain regression test at the end of this file, and its minimal input is an
-explicit ``@example`` of the full-grammar property test. A second property test
-runs the grammar with those triggers left out, so the rest is guarded even if
-one of them came back.
+The bugs these tests found are listed in ``KNOWN_BUGS``: each keeps a plain
+regression test at the end of this file, and its minimal input is an explicit
+``@example`` of the full-grammar property test. Those still open (``OPEN_BUGS``)
+are strict xfails; a second property test runs the grammar with their triggers
+left out, so everything else stays guarded meanwhile. When an open bug is fixed,
+its tests XPASS: remove it from ``OPEN_BUGS``.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -54,6 +53,7 @@ def _load_check_engine_first() -> None:
 # --- the independent oracle: markdown-it-py's tokens, read directly -----------------
 
 _ORACLE = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(front_matter_plugin)
+_ORACLE.options["maxNesting"] = 100  # golive keeps lists nested deeper than CommonMark's preset (20)
 _BOX = re.compile(r"\[[ xX]\](?:[ \t\n]|$)")
 
 
@@ -113,28 +113,11 @@ def assert_nothing_dropped(doc: str) -> None:
     assert len(list(runbook.all_code_blocks())) == len(want_codes)
 
 
-def _sections(value: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for section in value["sections"]:
-        yield section
-        yield from _sections(section)
-
-
-def notes_unordered(model: Any) -> Any:
-    """``semantic()`` with each section's notes sorted: ignores bug "note-order" only."""
-    model = json.loads(json.dumps(model))
-    for section in _sections(model):
-        section["notes"].sort(key=lambda n: json.dumps(n, sort_keys=True))
-    return model
-
-
-def assert_round_trip(doc: str, *, ignore_note_order: bool = False) -> None:
+def assert_round_trip(doc: str) -> None:
     runbook = parse_runbook_text(doc)
     exported = to_markdown(runbook)
     again = parse_runbook_text(exported)
-    want, got = semantic(runbook), semantic(again)
-    if ignore_note_order:
-        want, got = notes_unordered(want), notes_unordered(got)
-    assert got == want, f"export was:\n{exported}"
+    assert semantic(again) == semantic(runbook), f"export was:\n{exported}"
     assert to_markdown(again) == exported, "export is not idempotent"
 
 
@@ -185,8 +168,23 @@ KNOWN_BUGS = {
         "an item annotation at the end of the first of several text lines leaves a trailing space; each "
         "export adds one more"
     ),
+    "header-step-numbered-task": (
+        "in a numbered list, a task item after a bold-only header step ('1. **Prepare**' then "
+        "'2. [ ] Do X') is exported as a '- [ ]' bullet, which imports as a child of the header step"
+    ),
+    "item-html-first": (
+        "a list item that starts with an HTML block ('- <br>') is exported as an empty item ('- ') then "
+        "a blank line, so the HTML and the lines after it fall out of the item"
+    ),
 }
 IMPORT_BUGS = frozenset({"quote-in-list-item", "item-not-paragraph"})
+OPEN_BUGS = frozenset({"header-step-numbered-task", "item-html-first"})
+
+
+def _open(bug: str) -> pytest.MarkDecorator:
+    assert bug in OPEN_BUGS, bug
+    return pytest.mark.xfail(strict=True, reason="BUG: " + KNOWN_BUGS[bug])
+
 
 _WORDS = [
     "Deploy",
@@ -419,9 +417,13 @@ def table(draw: st.DrawFn) -> str:
 @st.composite
 def html(draw: st.DrawFn, g: Grammar) -> str:
     choices = ["<!-- a comment -->", "<br>", "<details>\n<summary>More</summary>", "</details>"]
-    if g.wild:  # an annotation is an error where it has nothing to attach to
-        choices += _ANNOTATIONS + _LOST_ANNOTATIONS + _BAD_ANNOTATIONS
-    return draw(st.sampled_from(choices))
+    if not g.wild:
+        return draw(st.sampled_from(choices))
+    # annotations: an error where they have nothing to attach to; a malformed one
+    # fails the whole document, so it is drawn less often
+    if draw(st.integers(0, 3)) == 0:
+        return draw(st.sampled_from(_BAD_ANNOTATIONS))
+    return draw(st.sampled_from(choices + _ANNOTATIONS + _LOST_ANNOTATIONS))
 
 
 @st.composite
@@ -441,8 +443,12 @@ def list_block(draw: st.DrawFn, g: Grammar, depth: int) -> str:
         width = len(marker) + gap
         box = draw(st.sampled_from(["", "", "[ ] ", "[x] ", "[X] "]))
         text = draw(inline(g=g, max_words=5))
-        if not g.allows("item-not-paragraph"):
-            text = "Item " + text  # the item's first block is always its paragraph
+        if (
+            not g.allows("item-not-paragraph")
+            or not g.allows("item-html-first")
+            or (ordered and not g.allows("header-step-numbered-task"))
+        ):
+            text = "Item " + text  # the first block is a paragraph, and not a bold-only header step
         annotation = draw(st.sampled_from(annotations))
         body = f"{marker}{' ' * gap}{box}{text}" + (f" {annotation}" if annotation else "")
         if draw(st.integers(0, 3)) == 0 and (g.allows("annotation-mid-text") or not annotation):
@@ -667,7 +673,7 @@ _INDENTED_CODE_ITEM = "# Checklist\n\n-     [ ] code\n"
 _SETEXT_ITEM = "# Checklist\n\n- [ ] Deploy\n  ---\n"
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=250, deadline=None)
 @given(documents(Grammar(wild=True)))
 @example(_QUOTE_IN_BULLET)
 @example(_TASK_IN_QUOTED_BULLET)
@@ -678,7 +684,7 @@ def test_generated_runbook_nothing_dropped(doc: str) -> None:
     assert_nothing_dropped(doc)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(documents(Grammar(wild=True, avoid=IMPORT_BUGS)))
 @example(
     '# Steps\n\n1. Run\n\n   ```sh {"name":"x"}\n   ls\n   ```\n\n'
@@ -702,6 +708,8 @@ _ROUND_TRIP_BUGS = {
     "empty-label": ["**Never run this on a Friday.**\n\n# Deploy\n"],
     "note-bullet-blocks": ["- foo\n\n  ```\n  # x\n  ```\n", "# T\n\n- foo\n\n  <br>\n\n  bar\n"],
     "annotation-mid-text": ["- [ ] a <!-- golive: {id: x} -->\n  b\n"],
+    "header-step-numbered-task": ["# Steps\n\n1. **Prepare**\n2. [ ] Do X\n"],
+    "item-html-first": ["# Checklist\n\n- <br>\n", "- Deploy\n\n  - <br>\n    Deploy\n"],
 }
 
 
@@ -714,15 +722,16 @@ def _with_examples(*docs: str) -> Any:
     return wrap
 
 
-@settings(max_examples=100, deadline=None)
+@pytest.mark.xfail(strict=True, reason="BUG: " + "; ".join(KNOWN_BUGS[b] for b in sorted(OPEN_BUGS)))
+@settings(max_examples=150, deadline=None)
 @given(documents(Grammar(wild=False)))
 @_with_examples(*(doc for docs in _ROUND_TRIP_BUGS.values() for doc in docs))
 def test_round_trip_generated(doc: str) -> None:
     assert_round_trip(doc)
 
 
-@settings(max_examples=200, deadline=None)
-@given(documents(Grammar(wild=False, avoid=frozenset(KNOWN_BUGS))))
+@settings(max_examples=150, deadline=None)
+@given(documents(Grammar(wild=False, avoid=OPEN_BUGS)))
 @example("# Release Gates\n\n- [ ] QA sign-off <!-- golive: {id: qa, gate: true} -->\n")
 @example(
     "# Phase 1: Prep (T-1 Week)\n\n**Owner**: Ops\n**Duration**: 2 hours\n\n"
@@ -731,8 +740,7 @@ def test_round_trip_generated(doc: str) -> None:
 @example("# T\n\n| Role | Name |\n|---|---|\n| QA | Jane \\| Doe |\n")
 @example("# T\n\n````sh\n```\n````\n")
 def test_round_trip_generated_apart_from_known_bugs(doc: str) -> None:
-    # note order is ignored: bug "note-order" (test_round_trip_generated) reorders notes
-    assert_round_trip(doc, ignore_note_order=True)
+    assert_round_trip(doc)
 
 
 def _seed_files() -> list[Path]:
@@ -753,7 +761,7 @@ def test_round_trip_seeds() -> None:
         assert model_lines(runbook) == oracle_lines(text), path.name
 
 
-# --- regressions: one plain test for each bug found (all fixed) ----------------------
+# --- regressions: one plain test for each bug found ----------------------------------
 
 
 @pytest.mark.parametrize("doc", [_QUOTE_IN_BULLET, _TASK_IN_QUOTED_BULLET, _QUOTE_ON_ITEM_LINE])
@@ -774,7 +782,7 @@ def test_bug_bold_only_paragraph_vanishes(line: str) -> None:
     assert any(line.strip("*:").strip(".") in text for text in kept), kept
 
 
-_DEEP = 3000  # beyond the 2500 recursion limit celpy sets (see the fixture above)
+_DEEP = 2000  # deeper than the recursion limit allows (2500 once celpy is loaded: see the fixture)
 
 
 @pytest.mark.parametrize(
@@ -800,7 +808,7 @@ def test_bug_deeply_nested_items_dropped() -> None:
 @pytest.mark.parametrize(
     ("bug", "doc"),
     [
-        pytest.param(bug, doc, marks=(), id=f"{bug}-{n}")
+        pytest.param(bug, doc, marks=[_open(bug)] if bug in OPEN_BUGS else [], id=f"{bug}-{n}")
         for bug, docs in _ROUND_TRIP_BUGS.items()
         for n, doc in enumerate(docs)
     ],

@@ -16,7 +16,8 @@ Two clocks, on purpose:
 
 The rollout: 10% (bake 3m) → 50% (bake 20m) → 100%, evaluations every 30 s,
 promotion only on an "ok" measured since the step. The error-rate trigger is the
-canary's 5xx rate over its request rate, ``value > 0.05``, ``for: 10m``. The demo-target runs 4,000 synthetic requests a second
+canary's 5xx rate over its request rate, ``value > 0.05``, ``for: 10m``. The
+demo-target runs 4,000 synthetic requests a second
 (``--rps 4000``, ~6% of a core) so that at 50% the 5 s window holds ~10,000
 canary requests: a 6% error rate then measures 0.060 ± 0.002, clear of the 5%
 line (at 200 requests a second one evaluation in six reads ≤ 5%: it restarts
