@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
@@ -143,6 +142,7 @@ def release_upgrade(
     if dry_run:
         diff = svc.diff(release_id, runbook, overlay)
         diff.pop("runbook")
+        diff.pop("current_content_hash")
         diff["applied"] = False
     else:
         diff = svc.upgrade(release_id, runbook, actor=svc.config.whoami(actor), overlay=overlay)
@@ -408,6 +408,3 @@ def register(cli: click.Group) -> None:
     cli.add_command(status)
     cli.add_command(decide_cmd)
     cli.add_command(audit)
-
-
-_ = datetime, UTC

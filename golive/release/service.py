@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.config import Config
-from golive.errors import GoliveError, InputError, NotFoundError
+from golive.errors import InputError, NotFoundError
 from golive.release.decide import Decision, decide, policy_violations, required_signoffs, valid_signoffs
 from golive.release.schedule import Window, item_windows, phase_windows
 from golive.release.state import (
@@ -219,6 +219,7 @@ class ReleaseService:
         ]
         return {
             "runbook": new,
+            "current_content_hash": state.runbook.content_hash,
             "added": sorted(set(new_items) - set(old_items)),
             "removed": sorted(set(old_items) - set(new_items)),
             "reworded": sorted(renamed_text.values()),
@@ -231,16 +232,15 @@ class ReleaseService:
     ) -> dict[str, Any]:
         diff = self.diff(release_id, runbook_path, overlay)
         runbook: Runbook = diff.pop("runbook")
-        if not (diff["added"] or diff["removed"] or diff["changed"] or diff["reworded"]):
-            _, state = self.load(release_id)
-            if runbook.content_hash == self._current_hash(state):
-                diff["applied"] = False
-                return diff
+        current = diff.pop("current_content_hash")
+        unchanged = not (diff["added"] or diff["removed"] or diff["changed"] or diff["reworded"])
+        if unchanged and runbook.content_hash == current:
+            diff["applied"] = False
+            return diff
         snapshot = self._snapshot(runbook, runbook_path)
 
-        def build(_release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
-            if state.decision is not None and state.decision.decision == "GO":
-                pass  # allowed: the GO goes stale (the decision shows it)
+        def build(_release: ReleaseRow, _state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
+            # allowed after a GO: the recorded GO goes stale (decide says so)
             return [
                 (
                     "release.upgraded",
@@ -258,9 +258,6 @@ class ReleaseService:
         self._act(release_id, build, actor)
         diff["applied"] = True
         return diff
-
-    def _current_hash(self, state: ReleaseState) -> str:
-        return state.runbook.content_hash
 
     # -- people --------------------------------------------------------------------
     def _may_manage(self, release: ReleaseRow, state: ReleaseState, actor: str) -> bool:
@@ -305,30 +302,24 @@ class ReleaseService:
         raise ActionError(f"{actor} does not hold {item.owner}, who owns this item ({', '.join(holders)} do)")
 
     def _blocking_phase_gate(self, state: ReleaseState, item: Item) -> Item | None:
-        """The first unmet phase gate of an earlier phase, if any."""
-        order = [i.id for i in state.runbook.all_items()]
-        position = order.index(item.id)
-        containing_gate = item.gate is not None and item.gate.kind == "phase"
+        """The first unmet phase gate of an earlier phase (another section, earlier
+        in the document), if any. An item of a phase gate itself is never blocked."""
+        if item.gate is not None and item.gate.kind == "phase":
+            return None
+        position: dict[str, int] = {}
+        section_of: dict[str, str] = {}
+        for section in state.runbook.walk_sections():
+            for found in section.all_items():
+                position[found.id] = len(position)
+                section_of[found.id] = section.id
         for gate in state.runbook.gates():
             if gate.gate is None or gate.gate.kind != "phase" or gate.optional:
                 continue
-            if order.index(gate.id) >= position or containing_gate:
-                continue
-            if self._same_phase(state.runbook, gate, item):
+            if position[gate.id] >= position[item.id] or section_of[gate.id] == section_of[item.id]:
                 continue
             if state.gate_holds(gate.id) is not True:
                 return gate
         return None
-
-    @staticmethod
-    def _same_phase(runbook: Runbook, a: Item, b: Item) -> bool:
-        def section_of(target: Item) -> str | None:
-            for section in runbook.walk_sections():
-                if any(i.id == target.id for i in section.all_items()):
-                    return section.id
-            return None
-
-        return section_of(a) == section_of(b)
 
     def item_action(
         self, release_id: str, item_id: str, action: str, *, actor: str, reason: str | None = None
@@ -619,7 +610,3 @@ class ReleaseService:
         if not releases:
             raise NotFoundError("no releases yet: golive release start RUNBOOK ... starts one")
         return releases[-1].id
-
-
-def is_golive_error(exc: BaseException) -> bool:
-    return isinstance(exc, GoliveError)
