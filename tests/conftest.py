@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.services"]
+pytest_plugins = ["tests.services", "tests.rollout_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "golive" / "data" / "seeds"

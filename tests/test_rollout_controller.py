@@ -7,74 +7,15 @@ outcome is resumed (or flagged) from the log."""
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from golive.clock import ManualClock
 from golive.config import Config
 from golive.release.service import ReleaseService
 from golive.rollout.controller import Controller, RolloutState
 from golive.rollout.spec import RolloutGuard
-from golive.store.events import EventStore
-from golive.timeparse import parse_launch
-
-LAUNCH = parse_launch("2026-12-01 09:00 Europe/London")
-
-
-@dataclass
-class Target:
-    """A stand-in service: its error rate, and the actuator calls it received."""
-
-    error_rate: float = 0.0
-    down: bool = False
-    calls: list[tuple[str, Any]] = field(default_factory=list)
-    weight: float = 0.0
-
-
-@pytest.fixture
-def target() -> Iterator[tuple[Target, str]]:
-    state = Target()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _reply(self, code: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self) -> None:
-            if state.down:
-                self._reply(503, {"error": "metrics unavailable"})
-            else:
-                self._reply(200, {"error_rate": state.error_rate, "weight": state.weight})
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length) or b"{}")
-            state.calls.append((self.path, body))
-            if self.path == "/weight":
-                state.weight = body["weight"]
-            self._reply(200, {"ok": True})
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+from tests.rollout_fixtures import LAUNCH, Target
 
 
 def guard(base: str, **trigger: Any) -> RolloutGuard:
@@ -107,18 +48,6 @@ def guard(base: str, **trigger: Any) -> RolloutGuard:
             ],
         }
     )
-
-
-@pytest.fixture
-def release(tmp_path: Path) -> Iterator[tuple[EventStore, str, ManualClock]]:
-    store = EventStore.open(str(tmp_path / "g.db"))
-    clock = ManualClock(LAUNCH)
-    runbook = tmp_path / "rb.md"
-    runbook.write_text("# Go-live\n\n## T-0: Launch\n\n- [ ] Roll out\n", encoding="utf-8")
-    svc = ReleaseService(store, Config(), clock=clock)
-    rid = svc.start(runbook, service="shop", version="2.0.0", env="prod", launch=LAUNCH, tz="UTC", actor="rm")
-    yield store, rid, clock
-    store.close()
 
 
 def drive(controller: Controller, clock: ManualClock, *, minutes: int, during: Any = None) -> RolloutState:

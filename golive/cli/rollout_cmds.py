@@ -143,12 +143,14 @@ _speed = click.option(
 def rollout_start(release_id: str, guard_file: str | None, db: str | None) -> None:
     """Record the start of RELEASE's guarded rollout, printing each trigger's worst-case detection time."""
     from golive.durations import format_duration
+    from golive.release.service import ReleaseService
     from golive.rollout.controller import _rule
 
     guard = _guard_for(release_id, db, guard_file)
     controller = _controller(release_id, db, 1.0)
+    _, release_state = ReleaseService(controller.store).load(release_id)
     try:
-        controller.start(guard)
+        guard = controller.start(guard, release_state.runbook)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     from golive.rollout.triggers import worst_case_detection
@@ -160,6 +162,10 @@ def rollout_start(release_id: str, guard_file: str | None, db: str | None) -> No
             f"trigger {trigger.name}{mode}: {trigger.breach}; react {trigger.reaction}; "
             f"worst-case detection {format_duration(worst)}"
         )
+    steps = guard.rollback_procedure if isinstance(guard.rollback_procedure, list) else []
+    for number, step in enumerate(steps, 1):
+        where = f" (line {step.line})" if step.line else ""
+        click.echo(f"rollback procedure step {number}{where}: {step.text}")
     click.echo(
         f"rollout of {release_id} started: "
         + ", ".join(f"{c.name} {' → '.join(f'{s.weight:g}%' for s in c.steps)}" for c in guard.components)
@@ -171,22 +177,46 @@ def rollout_start(release_id: str, guard_file: str | None, db: str | None) -> No
 @_db
 @_speed
 def rollout_run(release_id: str, db: str | None, speed: float) -> None:
-    """Run the controller for RELEASE in the foreground until the rollout ends.
-    Exit 0 when it completed, 1 when it rolled back, paused or was aborted."""
+    """Run the controller for RELEASE in the foreground until the rollout ends
+    (completed and, with hypercare, its watch over) or pauses. On a terminal it
+    shows a live table of components, triggers and the latest events; otherwise
+    one line per event. Exit 0 when it completed, 1 when it rolled back, paused
+    or was aborted."""
     import asyncio
+    import sys
+
+    from golive.cli.rollout_display import RolloutBoard, event_line
 
     if speed <= 0:
         raise click.UsageError("--speed must be positive")
 
+    board: RolloutBoard | None = None
+    live: Any = None
+
     def show(kind: str, data: dict[str, Any]) -> None:
-        if kind == "rollout.evaluated" and data.get("outcome") == "ok":
-            return
-        detail = ", ".join(f"{k}={v}" for k, v in data.items() if k not in ("guard",))
-        click.echo(f"{controller.clock.now():%Y-%m-%d %H:%M:%S}  {kind}  {detail}")
+        at = controller.clock.now()
+        if board is not None and live is not None:
+            board.record(at, kind, data)
+            live.update(board, refresh=True)
+        elif not (kind == "rollout.evaluated" and data.get("outcome") == "ok"):
+            click.echo(event_line(at, kind, data))
 
     controller = _controller(release_id, db, speed, on_event=show)
-    state = asyncio.run(controller.run())
-    click.echo(f"rollout {state.outcome}")
+    state = controller.state()
+    if state.guard is None:
+        raise click.ClickException(f"the rollout of {release_id} has not started (golive rollout start)")
+    if sys.stdout.isatty():
+        from rich.live import Live
+
+        from golive.cli.render import console
+
+        board = RolloutBoard.from_guard(release_id, state.guard)
+        with Live(board, console=console(), auto_refresh=False) as live:
+            state = asyncio.run(controller.run())
+    else:
+        state = asyncio.run(controller.run())
+    reason = f": {state.paused}" if state.outcome == "paused" and state.paused else ""
+    click.echo(f"rollout {state.outcome}{reason}")
     raise SystemExit(0 if state.outcome == "completed" else 1)
 
 
@@ -273,16 +303,26 @@ def serve(db: str | None, speed: float, once: bool) -> None:
     from golive.store.events import EventStore
 
     store = EventStore.open(db)
+    controllers: dict[str, Any] = {}
+    finished: set[str] = set()
 
     async def loop() -> None:
         while True:
             for release in store.list_releases():
-                state = fold_rollout(store.events(release.id))
-                if state.guard is None:
+                if release.id in finished:
                     continue
-                controller = _controller(release.id, db, speed)
-                if state.active or controller.in_hypercare(state):
+                controller = controllers.get(release.id)
+                if controller is None:
+                    if fold_rollout(store.events(release.id)).guard is None:
+                        continue  # not started yet: looked at again next round
+                    controller = controllers[release.id] = _controller(release.id, db, speed)
+                state = controller.state()  # the events since the last round only
+                interrupted = state.rollback_intent is not None and not state.rollback_done
+                if state.active or interrupted or controller.in_hypercare(state):
                     await controller.tick()
+                elif state.completed_at or state.aborted or state.rollback_done:
+                    finished.add(release.id)
+                    controllers.pop(release.id, None)
             if once:
                 return
             await asyncio.sleep(max(0.05, 1.0 / speed))

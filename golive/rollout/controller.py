@@ -19,22 +19,27 @@ outcome, value, detail}, ``rollout.trigger.fired`` {trigger, reaction, shadow,
 detail}, ``rollout.alert`` {trigger, detail}, ``rollout.paused`` /
 ``rollout.resumed`` {reason} (and {trigger} for a trigger's pause),
 ``rollout.promoted`` {component}, ``rollout.rollback.intent`` /
-``rollout.rollback.done`` {reason, trigger, results}, ``rollout.attention``
-{reason}, ``rollout.completed``, ``rollout.aborted`` {reason}.
+``rollout.rollback.done`` {reason, trigger, results, procedure},
+``rollout.rollback.component`` {component, ok, summary} (one per rollback
+actuator), ``rollout.rollback.step.intent`` / ``rollout.rollback.step.done``
+{index, text, line, ok, summary} (the runbook's rollback procedure, after the
+actuators), ``rollout.attention`` {reason}, ``rollout.completed``,
+``rollout.aborted`` {reason}.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from golive.checks.context import CheckContext
 from golive.clock import Clock
 from golive.rollout.actuators import run_actuator
-from golive.rollout.spec import Actuator, RolloutGuard, TriggerSpec
+from golive.rollout.spec import Actuator, ProcedureStep, RolloutGuard, TriggerSpec
 from golive.rollout.triggers import Evaluation, Outcome, TriggerRule, inconclusive_too_long, judge
+from golive.runbook.model import Runbook
 from golive.store.events import Event, EventStore
 
 __all__ = ["ComponentState", "Controller", "RolloutState", "fold_rollout"]
@@ -66,6 +71,10 @@ class RolloutState:
     completed_at: datetime | None = None
     rollback_intent: dict[str, Any] | None = None
     rollback_done: bool = False
+    rollback_components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Rollback actuators that ran (component → {ok, summary})."""
+    procedure_intent: dict[int, dict[str, Any]] = field(default_factory=dict)
+    procedure_done: dict[int, dict[str, Any]] = field(default_factory=dict)
     attention: list[str] = field(default_factory=list)
     seq: int = 0
 
@@ -95,58 +104,70 @@ class RolloutState:
 def fold_rollout(events: list[Event]) -> RolloutState:
     state = RolloutState()
     for event in events:
-        data = event.data
-        kind = event.type
-        if not kind.startswith("rollout."):
-            continue
-        state.seq = event.seq
-        if kind == "rollout.started":
-            state.guard = RolloutGuard.model_validate(data["guard"])
-            state.started_at = event.at
-            state.components = {c.name: ComponentState() for c in state.guard.components}
-        elif kind == "rollout.step.intent":
-            comp = state.components[data["component"]]
-            comp.intent = data
-        elif kind == "rollout.step.done":
-            comp = state.components[data["component"]]
-            comp.intent = None
-            if data.get("ok"):
-                comp.index = data["index"]
-                comp.weight = data["weight"]
-                comp.done_at = event.at
-        elif kind == "rollout.evaluated":
-            state.evaluations.setdefault(data["trigger"], []).append(
-                Evaluation(event.at, Outcome(data["outcome"]), data.get("value"), data.get("detail", ""))
-            )
-        elif kind == "rollout.trigger.fired":
-            state.fired[data["trigger"]] = data["reaction"] + (" (shadow)" if data.get("shadow") else "")
-            if not data.get("shadow"):
-                state.unreacted[data["trigger"]] = data
-        elif kind == "rollout.alert":
-            state.alerted.add(data.get("key", data.get("trigger", "")))
-            _reacted(state, "alert", data.get("trigger"))
-        elif kind == "rollout.paused":
-            state.paused = data.get("reason", "paused")
-            _reacted(state, "pause")
-        elif kind == "rollout.resumed":
-            state.paused = None
-            state.alerted.clear()
-        elif kind == "rollout.promoted":
-            comp = state.components[data["component"]]
-            comp.promoted.add(comp.index)
-        elif kind == "rollout.rollback.intent":
-            state.rollback_intent = data
-            _reacted(state, "rollback")
-        elif kind == "rollout.rollback.done":
-            state.rollback_done = True
-        elif kind == "rollout.attention":
-            state.attention.append(data["reason"])
-            state.paused = state.paused or data["reason"]
-        elif kind == "rollout.completed":
-            state.completed_at = event.at
-        elif kind == "rollout.aborted":
-            state.aborted = data.get("reason", "aborted")
+        apply_event(state, event)
     return state
+
+
+def apply_event(state: RolloutState, event: Event) -> None:
+    """Fold one more event into ``state`` (the controller keeps its state and
+    reads only the events appended since)."""
+    data = event.data
+    kind = event.type
+    state.seq = max(state.seq, event.seq)
+    if not kind.startswith("rollout."):
+        return
+    if kind == "rollout.started":
+        state.guard = RolloutGuard.model_validate(data["guard"])
+        state.started_at = event.at
+        state.components = {c.name: ComponentState() for c in state.guard.components}
+    elif kind == "rollout.step.intent":
+        comp = state.components[data["component"]]
+        comp.intent = data
+    elif kind == "rollout.step.done":
+        comp = state.components[data["component"]]
+        comp.intent = None
+        if data.get("ok"):
+            comp.index = data["index"]
+            comp.weight = data["weight"]
+            comp.done_at = event.at
+    elif kind == "rollout.evaluated":
+        state.evaluations.setdefault(data["trigger"], []).append(
+            Evaluation(event.at, Outcome(data["outcome"]), data.get("value"), data.get("detail", ""))
+        )
+    elif kind == "rollout.trigger.fired":
+        state.fired[data["trigger"]] = data["reaction"] + (" (shadow)" if data.get("shadow") else "")
+        if not data.get("shadow"):
+            state.unreacted[data["trigger"]] = data
+    elif kind == "rollout.alert":
+        state.alerted.add(data.get("key", data.get("trigger", "")))
+        _reacted(state, "alert", data.get("trigger"))
+    elif kind == "rollout.paused":
+        state.paused = data.get("reason", "paused")
+        _reacted(state, "pause")
+    elif kind == "rollout.resumed":
+        state.paused = None
+        state.alerted.clear()
+    elif kind == "rollout.promoted":
+        comp = state.components[data["component"]]
+        comp.promoted.add(comp.index)
+    elif kind == "rollout.rollback.intent":
+        state.rollback_intent = data
+        _reacted(state, "rollback")
+    elif kind == "rollout.rollback.done":
+        state.rollback_done = True
+    elif kind == "rollout.rollback.component":
+        state.rollback_components[data["component"]] = data
+    elif kind == "rollout.rollback.step.intent":
+        state.procedure_intent[data["index"]] = data
+    elif kind == "rollout.rollback.step.done":
+        state.procedure_done[data["index"]] = data
+    elif kind == "rollout.attention":
+        state.attention.append(data["reason"])
+        state.paused = state.paused or data["reason"]
+    elif kind == "rollout.completed":
+        state.completed_at = event.at
+    elif kind == "rollout.aborted":
+        state.aborted = data.get("reason", "aborted")
 
 
 def _reacted(state: RolloutState, reaction: str, trigger: str | None = None) -> None:
@@ -189,10 +210,18 @@ class Controller:
         self.clock = clock
         self.values = values
         self.ctx = ctx or CheckContext(concurrency=10)
+        self.ctx.values = {**self.ctx.values, **values}
         self.on_event = on_event
+        self._state: RolloutState | None = None
 
     def state(self) -> RolloutState:
-        return fold_rollout(self.store.events(self.release_id))
+        """The rollout's state: the cached fold plus the events appended since
+        (by this controller or anyone else: a CLI's pause, another controller)."""
+        if self._state is None:
+            self._state = RolloutState()
+        for event in self.store.events(self.release_id, after=self._state.seq):
+            apply_event(self._state, event)
+        return self._state
 
     def _append(self, type_: str, data: dict[str, Any]) -> None:
         self.store.append(self.release_id, type_, ACTOR, data, at=self.clock.now())
@@ -204,6 +233,9 @@ class Controller:
         """One reconciliation: recover, evaluate due triggers, react, advance."""
         try:
             return await self._tick()
+        except BaseException:
+            self._state = None  # read the log afresh: never act on a state the log does not hold
+            raise
         finally:
             await self.ctx.close()  # no HTTP session outlives a tick (or its event loop)
 
@@ -213,7 +245,7 @@ class Controller:
             return state
         guard = state.guard
         if state.rollback_intent is not None and not state.rollback_done:
-            await self._finish_rollback(state, guard)
+            await self._run_rollback(guard, state.rollback_intent, state)
             return self.state()
         if state.completed_at is not None and guard.hypercare is not None:
             if self.clock.now() < state.completed_at + guard.hypercare:
@@ -231,8 +263,10 @@ class Controller:
             if trigger is not None:
                 await self._react(guard, trigger, str(fired.get("detail", "")))
                 return self.state()
-        await self._evaluate(state, guard)
-        state = self.state()
+        if any(comp.index >= 0 for comp in state.components.values()):
+            # nothing to measure before the first step: the canary serves no traffic yet
+            await self._evaluate(state, guard)
+            state = self.state()
         if not state.active or state.paused is not None:
             return state
         await self._advance(state, guard)
@@ -322,6 +356,10 @@ class Controller:
         for trigger in guard.triggers:
             rule = _rule(trigger, guard)
             history = state.evaluations.get(trigger.name, [])
+            if hypercare and state.completed_at is not None:
+                # hypercare is its own watch, at its own interval, judged on its own evaluations
+                rule = replace(rule, interval=guard.hypercare_interval or rule.interval)
+                history = [e for e in history if e.at >= state.completed_at]
             if history and now - history[-1].at < rule.interval:
                 continue
             evaluation = await self._measure(trigger, guard, now)
@@ -445,37 +483,124 @@ class Controller:
             self.on_event("rollout.rollback.intent", event.data)
         await self._run_rollback(guard, event.data)
 
-    async def _finish_rollback(self, state: RolloutState, guard: RolloutGuard) -> None:
-        """An intent without an outcome (the controller died in between)."""
-        actuators = [c.rollback or c.halt for c in guard.components]
-        if any(a is not None and not a.idempotent for a in actuators):
-            if "rollback interrupted" not in " ".join(state.attention):
-                self._append(
-                    "rollout.attention", {"reason": "rollback interrupted; its actions are not idempotent"}
-                )
-            return
-        await self._run_rollback(guard, state.rollback_intent or {})
-
-    async def _run_rollback(self, guard: RolloutGuard, intent: dict[str, Any]) -> None:
-        results: dict[str, Any] = {}
+    async def _run_rollback(
+        self, guard: RolloutGuard, intent: dict[str, Any], state: RolloutState | None = None
+    ) -> None:
+        """Every component's rollback (or halt) actuator, then the runbook's
+        rollback procedure, each recorded as it runs. ``state`` is given when a
+        rollback interrupted by a crash is resumed: what is recorded as done is
+        not run again, and an action that may or may not have run is run again
+        only when it is idempotent; otherwise a person is asked and the rollback
+        waits for them."""
+        resumed = state is not None
+        done_components = dict(state.rollback_components) if state is not None else {}
         for component in guard.components:
+            if component.name in done_components:
+                continue
             actuator = component.rollback or component.halt
             if actuator is None:
-                results[component.name] = {"ok": False, "summary": "no rollback or halt actuator"}
-                continue
-            values = {**self.values, "weight": "0", "component": component.name}
-            result = await run_actuator(
-                actuator,
-                values,
-                self.ctx,
-                name=f"{component.name} rollback",
-                key=f"{self.release_id}:{component.name}:rollback",
-            )
-            results[component.name] = {"ok": result.ok, "summary": result.summary}
+                result = {"ok": False, "summary": "no rollback or halt actuator"}
+            else:
+                if resumed and not actuator.idempotent:
+                    # the first pending actuator may have run before the crash
+                    self._attention(
+                        state,
+                        f"rollback interrupted: the rollback of {component.name} may or may not have run "
+                        "(its actuator is not idempotent)",
+                    )
+                    return
+                values = {**self.values, "weight": "0", "component": component.name}
+                outcome = await run_actuator(
+                    actuator,
+                    values,
+                    self.ctx,
+                    name=f"{component.name} rollback",
+                    key=f"{self.release_id}:{component.name}:rollback",
+                )
+                result = {"ok": outcome.ok, "summary": outcome.summary}
+            resumed = False  # later actuators never started before the crash
+            done_components[component.name] = result
+            self._append("rollout.rollback.component", {"component": component.name, **result})
+        procedure = await self._run_procedure(guard, state)
+        if procedure is None:
+            return  # waiting for a person
         self._append(
             "rollout.rollback.done",
-            {"reason": intent.get("reason", ""), "trigger": intent.get("trigger"), "results": results},
+            {
+                "reason": intent.get("reason", ""),
+                "trigger": intent.get("trigger"),
+                "results": {
+                    name: {"ok": r.get("ok", False), "summary": r.get("summary", "")}
+                    for name, r in done_components.items()
+                },
+                "procedure": procedure,
+            },
         )
+
+    async def _run_procedure(
+        self, guard: RolloutGuard, state: RolloutState | None
+    ) -> list[dict[str, Any]] | None:
+        """The runbook's rollback procedure, step by step, after the actuators.
+        A step that fails stops the procedure (the next steps assume it worked)
+        and asks for a person. ``None``: a step may or may not have run and is not
+        idempotent, so the rollback waits for a person."""
+        steps = guard.rollback_procedure if isinstance(guard.rollback_procedure, list) else []
+        done = state.procedure_done if state is not None else {}
+        intents = state.procedure_intent if state is not None else {}
+        results: list[dict[str, Any]] = []
+        for index, step in enumerate(steps):
+            if index in done:
+                results.append(done[index])
+                if not done[index].get("ok"):
+                    break
+                continue
+            where = f"step {index + 1}" + (f" (line {step.line})" if step.line else "")
+            if index in intents and not step.resumable:
+                self._attention(
+                    state,
+                    f"rollback interrupted: rollback procedure {where} may or may not have run "
+                    "(it is not declared idempotent)",
+                )
+                return None
+            head = {"index": index, "text": step.text, "line": step.line, "item": step.item}
+            if index not in intents:
+                self._append("rollout.rollback.step.intent", head)
+            ok, summary = await self._procedure_step(step, index)
+            record = {**head, "ok": ok, "summary": summary}
+            self._append("rollout.rollback.step.done", record)
+            results.append(record)
+            if not ok:
+                self._append(
+                    "rollout.attention",
+                    {"reason": f"rollback procedure {where} failed: {summary}; a person takes over"},
+                )
+                break
+        return results
+
+    async def _procedure_step(self, step: ProcedureStep, index: int) -> tuple[bool, str]:
+        from golive.checks.runner import prepare_check, run_check
+
+        if step.action is not None:
+            outcome = await run_actuator(
+                step.action,
+                {**self.values, "weight": "0", "component": ""},
+                self.ctx,
+                name=f"rollback procedure step {index + 1}",
+                key=f"{self.release_id}:rollback-procedure:{index}",
+            )
+            return outcome.ok, outcome.summary
+        assert step.check is not None
+        try:
+            check = prepare_check(dict(step.check), source=f"rollback procedure step {index + 1}")
+        except Exception as exc:  # a step that cannot be built is a failed step, never a crash
+            return False, str(exc).splitlines()[0]
+        result = await run_check(check, self.ctx)
+        return result.status == "passed", result.summary or result.message or result.status
+
+    def _attention(self, state: RolloutState | None, reason: str) -> None:
+        """Ask a person, once per reason."""
+        if state is None or reason not in state.attention:
+            self._append("rollout.attention", {"reason": reason})
 
     def in_hypercare(self, state: RolloutState) -> bool:
         guard = state.guard
@@ -487,10 +612,16 @@ class Controller:
         )
 
     # -- manual control -------------------------------------------------------------------
-    def start(self, guard: RolloutGuard) -> None:
+    def start(self, guard: RolloutGuard, runbook: Runbook | None = None) -> RolloutGuard:
+        """Record the start, with the guard as it will run (the runbook's criteria
+        and rollback procedure resolved, see :func:`golive.rollout.plan.resolve_guard`)."""
+        from golive.rollout.plan import resolve_guard
+
         if self.state().guard is not None:
             raise ValueError("the rollout of this release has already started")
-        self._append("rollout.started", {"guard": guard.model_dump(mode="json", by_alias=True)})
+        resolved = resolve_guard(guard, runbook)
+        self._append("rollout.started", {"guard": resolved.model_dump(mode="json", by_alias=True)})
+        return resolved
 
     def pause(self, reason: str) -> None:
         self._append("rollout.paused", {"reason": reason})
@@ -518,19 +649,28 @@ class Controller:
         """Pause every rollout of the release at once (seed 000's S1 Emergency Stop)."""
         self._append("rollout.paused", {"reason": f"EMERGENCY STOP: {reason}"})
 
-    async def run(self, *, until: Callable[[RolloutState], bool] | None = None) -> RolloutState:
-        """Reconcile until the rollout ends (or ``until`` says so), waking at the
-        shortest evaluation interval (at most every second of rollout time)."""
+    async def run(
+        self, *, until: Callable[[RolloutState], bool] | None = None, stop_when_paused: bool = True
+    ) -> RolloutState:
+        """Reconcile until the rollout ends, pauses (unless ``stop_when_paused`` is
+        false) or ``until`` says so. It wakes at the shortest evaluation interval,
+        at least every second of rollout time (a manual pause or promote is seen
+        within a second); in hypercare at the hypercare interval, at least every
+        minute."""
         while True:
             state = await self.tick()
             watching = self.in_hypercare(state)
             if (
                 state.guard is None
                 or (not state.active and not watching)
+                or (stop_when_paused and state.active and state.paused is not None)
                 or (until is not None and until(state))
             ):
                 return state
-            intervals = [t.interval or state.guard.interval for t in state.guard.triggers] or [
-                state.guard.interval
-            ]
-            await self.clock.sleep(min([*intervals, timedelta(seconds=1)]).total_seconds())
+            guard = state.guard
+            if watching:
+                wake = min(guard.hypercare_interval or guard.interval, timedelta(minutes=1))
+            else:
+                intervals = [t.interval or guard.interval for t in guard.triggers] or [guard.interval]
+                wake = min([*intervals, timedelta(seconds=1)])
+            await self.clock.sleep(wake.total_seconds())

@@ -25,15 +25,17 @@ not compiled: a person judges it, or a check is attached to it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
+from golive.rollout.spec import ProcedureStep, RolloutGuard
 from golive.rollout.triggers import TriggerRule, worst_case_detection
-from golive.runbook.model import Criterion, Runbook, Threshold
+from golive.runbook.model import Criterion, Item, Runbook, Threshold
 from golive.runbook.text import slugify
 
-__all__ = ["CompiledTrigger", "TriggerPlan", "compile_triggers"]
+__all__ = ["CompiledTrigger", "TriggerPlan", "compile_triggers", "resolve_guard"]
 
 SUSTAINED = timedelta(minutes=5)
 QUERY_WINDOW = timedelta(minutes=5)
@@ -159,3 +161,67 @@ def _fmt(value: timedelta) -> str:
     from golive.durations import format_duration
 
     return format_duration(value)
+
+
+ROLLBACK_PROCEDURE = re.compile(r"\broll\s*-?back\b.*\b(procedures?|process|plan|steps)\b", re.IGNORECASE)
+
+
+def resolve_guard(guard: RolloutGuard, runbook: Runbook | None) -> RolloutGuard:
+    """The guard as the rollout will run it, written into ``rollout.started``:
+
+    - ``from_criteria``: the runbook's rollback criteria compiled into triggers
+      (an explicit trigger with the same name or words wins);
+    - ``rollback_procedure: true``: the checks attached to the items of the
+      runbook's rollback procedure sections ("Rollback Procedures", "Emergency
+      Rollback Process"), in document order, as the steps a rollback runs after
+      its actuators. Items without a check are for a person: the log says so
+      when the rollback runs.
+    """
+    from golive.rollout.spec import TriggerSpec
+
+    update: dict[str, object] = {}
+    if guard.from_criteria and runbook is not None:
+        taken = {t.name for t in guard.triggers} | {" ".join(t.text.lower().split()) for t in guard.triggers}
+        added: list[TriggerSpec] = []
+        for compiled in compile_triggers(runbook, interval=guard.interval).triggers:
+            if compiled.name in taken or " ".join(compiled.text.lower().split()) in taken:
+                continue
+            spec: dict[str, object] = {
+                "name": compiled.name,
+                "text": compiled.text,
+                "query": compiled.query,
+                "breach": compiled.breach,
+                "for": compiled.rule.for_duration or timedelta(0),
+                "reaction": compiled.reaction,
+            }
+            if compiled.baseline_offset is not None:
+                spec["baseline"] = {"offset": _fmt(compiled.baseline_offset)}
+            added.append(TriggerSpec.model_validate(spec))
+        update["triggers"] = [*guard.triggers, *added]
+    if guard.rollback_procedure is True:
+        steps: list[ProcedureStep] = []
+        if runbook is not None:
+            seen: set[str] = set()
+            for top in runbook.walk_sections():
+                if top.id in seen or not ROLLBACK_PROCEDURE.search(top.title):
+                    continue
+                for section in top.walk():
+                    seen.add(section.id)
+                    items = list(section.all_items())
+                    steps.extend(_procedure_steps(items))
+        update["rollback_procedure"] = steps
+    elif guard.rollback_procedure is False:
+        update["rollback_procedure"] = []
+    return guard.model_copy(update=update) if update else guard
+
+
+def _procedure_steps(items: list[Item]) -> list[ProcedureStep]:
+    steps: list[ProcedureStep] = []
+    for item in items:
+        for check in item.checks:
+            steps.append(
+                ProcedureStep(
+                    text=item.text, line=item.line, item=item.id, check=check.model_dump(mode="json")
+                )
+            )
+    return steps

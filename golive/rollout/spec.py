@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from golive.runbook.model import Offset
 
-__all__ = ["Actuator", "Component", "RolloutGuard", "Step", "TriggerSpec"]
+__all__ = ["Actuator", "Component", "ProcedureStep", "RolloutGuard", "Step", "TriggerSpec"]
 
 
 class _Spec(BaseModel):
@@ -119,6 +119,34 @@ class TriggerSpec(_Spec):
     inconclusive_timeout: Offset = timedelta(minutes=10)
 
 
+class ProcedureStep(_Spec):
+    """One step of the runbook's rollback procedure, run after the rollback
+    actuators: an ``action`` (an actuator) or a ``check`` (any check kind, e.g. a
+    health check that proves the rollback worked). ``text`` and ``line`` say which
+    words of the runbook the step carries out."""
+
+    text: str = Field(min_length=1)
+    line: int | None = None
+    item: str | None = None
+    action: Actuator | None = None
+    check: dict[str, Any] | None = None
+    idempotent: bool | None = None
+    """Resumed after a crash? Default: the action's own flag; a check step from
+    the runbook is resumed only when it says so."""
+
+    @model_validator(mode="after")
+    def _one(self) -> ProcedureStep:
+        if (self.action is None) == (self.check is None):
+            raise ValueError("a rollback procedure step needs exactly one of 'action' or 'check'")
+        return self
+
+    @property
+    def resumable(self) -> bool:
+        if self.idempotent is not None:
+            return self.idempotent
+        return self.action.idempotent if self.action is not None else False
+
+
 class RolloutGuard(_Spec):
     components: list[Component] = Field(min_length=1)
     triggers: list[TriggerSpec] = Field(default_factory=list)
@@ -126,10 +154,17 @@ class RolloutGuard(_Spec):
     interval: Offset = timedelta(seconds=30)
     soak: Offset = timedelta(0)
     hypercare: Offset | None = None
+    hypercare_interval: Offset | None = None
+    """Evaluation interval while in hypercare (default: ``interval``)."""
     shadow: bool = False
     from_criteria: bool = False
-    rollback_procedure: bool = True
-    """After the rollback actuators, run the runbook's rollback procedure commands."""
+    """Also watch the runbook's own rollback criteria, compiled into Prometheus
+    triggers (needs ``prometheus_url``; see :mod:`golive.rollout.plan`)."""
+    rollback_procedure: bool | list[ProcedureStep] = True
+    """After the rollback actuators, run the runbook's rollback procedure: ``true``
+    runs the checks attached to the items of its rollback procedure sections, a
+    list names the steps, ``false`` runs none. Resolved into a list when the
+    rollout starts, so the log says exactly what a rollback will run."""
 
     @field_validator("components")
     @classmethod
@@ -138,3 +173,12 @@ class RolloutGuard(_Spec):
         if len(set(names)) != len(names):
             raise ValueError("component names must be unique")
         return components
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RolloutGuard:
+        names = [t.name for t in self.triggers]
+        if len(set(names)) != len(names):
+            raise ValueError("trigger names must be unique")
+        if self.from_criteria and not self.prometheus_url:
+            raise ValueError("from_criteria needs prometheus_url (the criteria become Prometheus queries)")
+        return self

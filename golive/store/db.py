@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,10 @@ def current_revision(engine: Any) -> str | None:
     return str(row[0]) if row else None
 
 
+_MIGRATING = threading.Lock()
+_MIGRATION_LOCK = 0x676F6C697665  # "golive": the advisory lock key of migrations
+
+
 def migrate(engine: Any) -> None:
     """Apply every Alembic migration that has not run yet (Alembic is imported
     only when there is one to run: it costs ~200 ms of start-up)."""
@@ -123,6 +128,18 @@ def migrate(engine: Any) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    # Alembic's ``context`` is process-global: one migration at a time per process.
+    # Across processes the migration's transaction takes the database's write lock
+    # first (SQLite: BEGIN IMMEDIATE; PostgreSQL: an advisory lock), so a second
+    # process waits, then finds the version table at head and does nothing.
+    from sqlalchemy import text
+
+    with (
+        _MIGRATING,
+        engine.connect().execution_options(golive_write=True) as connection,
+        connection.begin(),
+    ):
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

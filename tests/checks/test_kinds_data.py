@@ -550,6 +550,16 @@ def test_metric_http_json_source() -> None:
         boom = await run_async(errors["HTTP 500"])
         assert (boom.message or "").startswith("HTTP 500")
 
+        # the release's values fill placeholders in the URL (rehearsals: the stand-in's port)
+        port = base.rsplit(":", 1)[1]
+        templated = prepare_check(
+            check("http://127.0.0.1:{target_port}/stats", "queue.depth", "value < 100"), source="t"
+        )
+        [filled] = await run_checks([templated], CheckContext(env={}, values={"target_port": port}))
+        assert filled.status == "passed", filled.summary
+        [unfilled] = await run_checks([templated], CheckContext(env={}))
+        assert unfilled.status == "error" and "{target_port}" in (unfilled.message or "")
+
     with_json_server(body)
 
 

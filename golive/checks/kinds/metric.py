@@ -213,7 +213,9 @@ class MetricKind(CheckKind):
         assert isinstance(spec, MetricSpec)
         from yarl import URL
 
-        url = expand_env(spec.url, ctx.env)
+        from golive.checks.kinds.http import _fill
+
+        url = _fill(expand_env(spec.url, ctx.env), ctx.values, quoted=True)
         try:
             password = URL(url).password
         except (ValueError, TypeError):
