@@ -7,6 +7,7 @@ waiting; ``rollout start`` prints the rollback procedure it resolved."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from tests.test_release_cli import golive
+from tests.test_release_cli import golive, one_line
 
 RUNBOOK = """# Checkout go-live
 
@@ -85,7 +86,9 @@ def _started(tmp_path: Path, base: str) -> str:
     rid = str(json.loads(start.stdout)["id"])
     guard = tmp_path / "guard.yaml"
     guard.write_text(yaml.safe_dump({"rollout_guard": _guard(base)}), encoding="utf-8")
-    started = golive(tmp_path, "rollout", "start", rid, "--guard", str(guard))
+    refused = golive(tmp_path, "rollout", "start", rid, "--guard", str(guard), "--as", "mallory")
+    assert refused.returncode == 2 and "mallory may not start the rollout" in one_line(refused)
+    started = golive(tmp_path, "rollout", "start", rid, "--guard", str(guard), "--as", "rm")
     assert started.returncode == 0, started.stderr
     assert "rollback procedure step 1 (line 9): Restore the previous build" in started.stdout
     assert "worst-case detection" in started.stdout
@@ -124,3 +127,25 @@ def test_rollout_run_exits_1_when_the_rollout_pauses(tmp_path: Path, target: Any
     assert "rollout.alert" in run.stdout
     status = golive(tmp_path, "audit", "verify", rid)
     assert status.returncode == 0, status.stdout + status.stderr
+
+
+def test_manual_control_is_authorized_and_recorded(tmp_path: Path, target: Any) -> None:
+    t, base = target
+    rid = _started(tmp_path, base)
+    assign = golive(tmp_path, "release", "assign", rid, "approver", "ana", "--as", "rm")
+    assert assign.returncode == 0, assign.stderr
+    stranger = golive(tmp_path, "rollout", "stop", rid, "--reason", "S1", "--as", "mallory")
+    assert stranger.returncode == 2 and "mallory holds no role" in one_line(stranger)
+    stop = golive(tmp_path, "rollout", "stop", rid, "--reason", "S1: total order failure", "--as", "ana")
+    assert stop.returncode == 0 and "stop by ana: paused" in stop.stdout, stop.stdout + stop.stderr
+    abort = golive(tmp_path, "rollout", "abort", rid, "--reason", "S1 confirmed", "--as", "ana")
+    assert abort.returncode == 0 and "rolled_back" in abort.stdout, abort.stdout + abort.stderr
+    assert [path for path, _ in t.calls].count("/rollback") == 1
+    again = golive(tmp_path, "rollout", "abort", rid, "--reason", "twice", "--as", "rm")
+    assert [path for path, _ in t.calls].count("/rollback") == 1, again.stdout  # at most once per release
+    with sqlite3.connect(tmp_path / "golive.db") as conn:
+        rows = conn.execute(
+            "select type, actor from events where type in ('rollout.paused', 'rollout.rollback.intent') "
+            "order by seq"
+        ).fetchall()
+    assert rows == [("rollout.paused", "ana"), ("rollout.rollback.intent", "ana")]

@@ -126,6 +126,7 @@ def _guard_for(release_id: str, db: str | None, guard_file: str | None) -> Any:
         ) from None
 
 
+_as = click.option("--as", "actor", default=None, metavar="PERSON", help="Act as this person.")
 _db = click.option(
     "--db", default=None, metavar="URL", help="Database URL or SQLite path (default: GOLIVE_DATABASE_URL)."
 )
@@ -140,7 +141,8 @@ _speed = click.option(
     "--guard", "guard_file", type=click.Path(dir_okay=False), default=None, help="A rollout_guard YAML file."
 )
 @_db
-def rollout_start(release_id: str, guard_file: str | None, db: str | None) -> None:
+@_as
+def rollout_start(release_id: str, guard_file: str | None, db: str | None, actor: str | None) -> None:
     """Record the start of RELEASE's guarded rollout, printing each trigger's worst-case detection time."""
     from golive.durations import format_duration
     from golive.release.service import ReleaseService
@@ -148,9 +150,10 @@ def rollout_start(release_id: str, guard_file: str | None, db: str | None) -> No
 
     guard = _guard_for(release_id, db, guard_file)
     controller = _controller(release_id, db, 1.0)
+    who = _authorize(controller, "start", actor)
     _, release_state = ReleaseService(controller.store).load(release_id)
     try:
-        guard = controller.start(guard, release_state.runbook)
+        guard = controller.start(guard, release_state.runbook, actor=who)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     from golive.rollout.triggers import worst_case_detection
@@ -220,26 +223,57 @@ def rollout_run(release_id: str, db: str | None, speed: float) -> None:
     raise SystemExit(0 if state.outcome == "completed" else 1)
 
 
-def _manual(action: str, release_id: str, db: str | None, reason: str, component: str | None = None) -> None:
+MANAGE = frozenset({"start", "promote", "resume", "abort"})
+"""Actions for the release's starter or an approver. Pause and emergency stop are
+for anyone who holds a role in the release: whoever sees trouble may stop it."""
+
+
+def _authorize(controller: Any, action: str, actor: str | None) -> str:
+    """Who acts, checked on the server side of the CLI against the release's roles."""
+    from golive.config import load_config
+    from golive.release.service import APPROVER, ActionError, ReleaseService
+
+    service = ReleaseService(controller.store, load_config())
+    who = service.config.whoami(actor)
+    release, state = service.load(controller.release_id)
+    manager = who == release.created_by or APPROVER in state.roles_of(who)
+    if action in MANAGE and not manager:
+        raise ActionError(
+            f"{who} may not {action} the rollout: only the release's starter or an approver may"
+        )
+    if not manager and not state.roles_of(who):
+        raise ActionError(f"{who} holds no role in {controller.release_id} and may not {action} its rollout")
+    return str(who)
+
+
+def _manual(
+    action: str,
+    release_id: str,
+    db: str | None,
+    reason: str,
+    actor: str | None,
+    component: str | None = None,
+) -> None:
     import asyncio
 
     controller = _controller(release_id, db, 1.0)
     if controller.state().guard is None:
         raise click.ClickException(f"the rollout of {release_id} has not started")
+    who = _authorize(controller, action, actor)
     if action == "promote":
         try:
-            controller.promote(component)
+            controller.promote(component, reason=reason, actor=who)
         except ValueError as exc:
             raise click.ClickException(str(exc)) from None
     elif action == "pause":
-        controller.pause(reason)
+        controller.pause(reason, actor=who)
     elif action == "resume":
-        controller.resume(reason)
+        controller.resume(reason, actor=who)
     elif action == "abort":
-        asyncio.run(controller.abort(reason))
+        asyncio.run(controller.abort(reason, actor=who))
     elif action == "stop":
-        controller.emergency_stop(reason)
-    click.echo(f"{action}: {controller.state().outcome}")
+        controller.emergency_stop(reason, actor=who)
+    click.echo(f"{action} by {who}: {controller.state().outcome}")
 
 
 _reason = click.option("--reason", required=True, help="Why (recorded in the log).")
@@ -250,45 +284,52 @@ _reason = click.option("--reason", required=True, help="Why (recorded in the log
 @click.option("--component", default=None, help="Only this component.")
 @_reason
 @_db
-def rollout_promote(release_id: str, component: str | None, reason: str, db: str | None) -> None:
+@_as
+def rollout_promote(
+    release_id: str, component: str | None, reason: str, db: str | None, actor: str | None
+) -> None:
     """Promote to the next step now (ends a bake that waits until promoted)."""
-    _manual("promote", release_id, db, reason, component)
+    _manual("promote", release_id, db, reason, actor, component)
 
 
 @rollout.command("pause")
 @click.argument("release_id", metavar="RELEASE")
 @_reason
 @_db
-def rollout_pause(release_id: str, reason: str, db: str | None) -> None:
+@_as
+def rollout_pause(release_id: str, reason: str, db: str | None, actor: str | None) -> None:
     """Pause the rollout where it is."""
-    _manual("pause", release_id, db, reason)
+    _manual("pause", release_id, db, reason, actor)
 
 
 @rollout.command("resume")
 @click.argument("release_id", metavar="RELEASE")
 @_reason
 @_db
-def rollout_resume(release_id: str, reason: str, db: str | None) -> None:
+@_as
+def rollout_resume(release_id: str, reason: str, db: str | None, actor: str | None) -> None:
     """Resume a paused rollout."""
-    _manual("resume", release_id, db, reason)
+    _manual("resume", release_id, db, reason, actor)
 
 
 @rollout.command("abort")
 @click.argument("release_id", metavar="RELEASE")
 @_reason
 @_db
-def rollout_abort(release_id: str, reason: str, db: str | None) -> None:
+@_as
+def rollout_abort(release_id: str, reason: str, db: str | None, actor: str | None) -> None:
     """Abort: roll back now (at most once per release)."""
-    _manual("abort", release_id, db, reason)
+    _manual("abort", release_id, db, reason, actor)
 
 
 @rollout.command("stop")
 @click.argument("release_id", metavar="RELEASE")
 @_reason
 @_db
-def rollout_stop(release_id: str, reason: str, db: str | None) -> None:
+@_as
+def rollout_stop(release_id: str, reason: str, db: str | None, actor: str | None) -> None:
     """Emergency stop: pause every rollout of the release at once."""
-    _manual("stop", release_id, db, reason)
+    _manual("stop", release_id, db, reason, actor)
 
 
 @click.command()

@@ -223,8 +223,8 @@ class Controller:
             apply_event(self._state, event)
         return self._state
 
-    def _append(self, type_: str, data: dict[str, Any]) -> None:
-        self.store.append(self.release_id, type_, ACTOR, data, at=self.clock.now())
+    def _append(self, type_: str, data: dict[str, Any], actor: str = ACTOR) -> None:
+        self.store.append(self.release_id, type_, actor, data, at=self.clock.now())
         if self.on_event is not None:
             self.on_event(type_, data)
 
@@ -473,9 +473,11 @@ class Controller:
         return Evaluation(now, Outcome.ERROR, number, message)
 
     # -- rollback --------------------------------------------------------------------
-    async def _rollback(self, guard: RolloutGuard, *, reason: str, trigger: str | None) -> None:
+    async def _rollback(
+        self, guard: RolloutGuard, *, reason: str, trigger: str | None, actor: str = ACTOR
+    ) -> None:
         event = self.store.begin_rollback(
-            self.release_id, ACTOR, {"reason": reason, "trigger": trigger}, at=self.clock.now()
+            self.release_id, actor, {"reason": reason, "trigger": trigger}, at=self.clock.now()
         )
         if event is None:
             return  # another controller began the rollback: never twice
@@ -612,7 +614,9 @@ class Controller:
         )
 
     # -- manual control -------------------------------------------------------------------
-    def start(self, guard: RolloutGuard, runbook: Runbook | None = None) -> RolloutGuard:
+    def start(
+        self, guard: RolloutGuard, runbook: Runbook | None = None, *, actor: str = ACTOR
+    ) -> RolloutGuard:
         """Record the start, with the guard as it will run (the runbook's criteria
         and rollback procedure resolved, see :func:`golive.rollout.plan.resolve_guard`)."""
         from golive.rollout.plan import resolve_guard
@@ -620,34 +624,34 @@ class Controller:
         if self.state().guard is not None:
             raise ValueError("the rollout of this release has already started")
         resolved = resolve_guard(guard, runbook)
-        self._append("rollout.started", {"guard": resolved.model_dump(mode="json", by_alias=True)})
+        self._append("rollout.started", {"guard": resolved.model_dump(mode="json", by_alias=True)}, actor)
         return resolved
 
-    def pause(self, reason: str) -> None:
-        self._append("rollout.paused", {"reason": reason})
+    def pause(self, reason: str, *, actor: str = ACTOR) -> None:
+        self._append("rollout.paused", {"reason": reason}, actor)
 
-    def resume(self, reason: str) -> None:
-        self._append("rollout.resumed", {"reason": reason})
+    def resume(self, reason: str, *, actor: str = ACTOR) -> None:
+        self._append("rollout.resumed", {"reason": reason}, actor)
 
-    def promote(self, component: str | None = None) -> None:
+    def promote(self, component: str | None = None, *, reason: str = "", actor: str = ACTOR) -> None:
         state = self.state()
         for name in [component] if component else list(state.components):
             if name not in state.components:
                 raise ValueError(f"no component {name!r}")
-            self._append("rollout.promoted", {"component": name})
+            self._append("rollout.promoted", {"component": name, "reason": reason}, actor)
 
-    async def abort(self, reason: str) -> None:
+    async def abort(self, reason: str, *, actor: str = ACTOR) -> None:
         state = self.state()
         if state.guard is None:
             raise ValueError("the rollout has not started")
         try:
-            await self._rollback(state.guard, reason=f"aborted: {reason}", trigger=None)
+            await self._rollback(state.guard, reason=f"aborted: {reason}", trigger=None, actor=actor)
         finally:
             await self.ctx.close()
 
-    def emergency_stop(self, reason: str) -> None:
+    def emergency_stop(self, reason: str, *, actor: str = ACTOR) -> None:
         """Pause every rollout of the release at once (seed 000's S1 Emergency Stop)."""
-        self._append("rollout.paused", {"reason": f"EMERGENCY STOP: {reason}"})
+        self._append("rollout.paused", {"reason": f"EMERGENCY STOP: {reason}", "emergency": True}, actor)
 
     async def run(
         self, *, until: Callable[[RolloutState], bool] | None = None, stop_when_paused: bool = True
