@@ -15,10 +15,12 @@ A rendered outcome shows the observed values: ``status (503) == 200``.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from golive.checks.errors import ConditionError
@@ -109,7 +111,63 @@ class Condition:
 def _environment() -> Any:
     import celpy
 
+    _load_cached_parser()
     return celpy.Environment()
+
+
+def _cache_dir() -> Path | None:
+    """golive's private cache directory (``$XDG_CACHE_HOME/golive``), or None
+    when it cannot be made private to this user."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    directory = Path(base) / "golive"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = directory.stat()
+    except OSError:
+        return None
+    if info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None  # a cache others can write to could hand us a poisoned pickle
+    return directory
+
+
+def _load_cached_parser() -> None:
+    """celpy builds its LALR parser from its grammar on first use, ~0.2-0.6 s in
+    every golive process that compiles a condition. Build it once with the same
+    options and let Lark keep the analysis in golive's private cache, keyed by
+    the grammar and the versions of Lark and celpy (a stale file is never read)."""
+    try:
+        import hashlib
+        import re as regex
+        from importlib.metadata import version
+
+        import celpy
+        import lark
+        from celpy.celparser import CELParser
+
+        if CELParser.CEL_PARSER is not None:
+            return
+        directory = _cache_dir()
+        if directory is None:
+            return
+        grammar = (Path(celpy.__file__).parent / "cel.lark").read_text()
+        key = hashlib.sha256(f"{grammar}|{lark.__version__}|{version('cel-python')}".encode()).hexdigest()[
+            :20
+        ]
+        CELParser.CEL_PARSER = lark.Lark(
+            grammar,
+            parser="lalr",
+            start="expr",
+            debug=True,
+            g_regex_flags=regex.M,
+            lexer_callbacks={"IDENT": CELParser.ambiguous_literals},
+            propagate_positions=True,
+            maybe_placeholders=False,
+            priority="invert",
+            tree_class=lark.Tree,
+            cache=str(directory / f"cel-parser-{key}.lark"),
+        )
+    except Exception:  # any trouble: celpy builds its own parser as before
+        return
 
 
 def compile_condition(
