@@ -529,6 +529,277 @@ def test_idempotency_keys_apply_an_action_once_and_replay_it(demo: Demo) -> None
     assert fresh.body["replayed"] is False and fresh.body["weight"] == 10
 
 
+# -- the metrics window -------------------------------------------------------------------------
+
+WINDOW_KEYS = {
+    "requests",
+    "errors",
+    "error_rate",
+    "latency_mean_ms",
+    "latency_p95_ms",
+    "payments",
+    "payment_failures",
+    "payment_failure_rate",
+    "payment_success_rate",
+    "orders",
+    "order_requests",
+    "order_success_rate",
+    "health_up",
+}
+
+
+class ManualClock:
+    """Monotonic seconds that move only when told (starting mid-bucket, away from edges)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.05
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _in_process(rps: float, weight: float = 0) -> tuple[Any, Any, ManualClock]:
+    from golive.demo_target.state import DemoConfig, Target
+    from golive.demo_target.traffic import SyntheticTraffic
+
+    clock = ManualClock()
+    target = Target(DemoConfig(seed=5, weight=weight), clock=clock)
+    traffic = SyntheticTraffic(target, rps, seed=5, clock=clock)
+    traffic.catch_up()  # starts counting from now
+    return target, traffic, clock
+
+
+def _run(traffic: Any, clock: ManualClock, seconds: float, tick: float = 0.1) -> None:
+    for _ in range(round(seconds / tick)):
+        clock.now += tick
+        traffic.catch_up()
+
+
+def test_window_is_exact_over_synthetic_traffic_and_faults() -> None:
+    target, traffic, clock = _in_process(rps=1000, weight=50)
+    for kind, value in (("error_rate", 0.06), ("payment_failure", 0.03), ("latency_ms", 300)):
+        target.add_fault({"kind": kind, "value": value})
+    _run(traffic, clock, 2.0)
+    report = target.window(2)
+    assert report["seconds"] == 2 and report["weight"] == 50
+    assert set(report) == {"seconds", "weight", "stable", "canary", "all", "latency_p95_ratio"}
+    stable, canary, both = report["stable"], report["canary"], report["all"]
+    assert set(stable) == set(canary) == set(both) == WINDOW_KEYS
+    # 2 s at 1000 rps, half each; every route's errors are exactly 6% of its requests
+    assert stable["requests"] == canary["requests"] == 1000 and both["requests"] == 2000
+    assert canary["errors"] == 60 and canary["error_rate"] == 0.06
+    assert stable["errors"] == 0 and stable["error_rate"] == 0.0 and both["error_rate"] == 0.03
+    assert canary["order_requests"] == 200 and canary["orders"] == 188  # 6% of 200 orders failed
+    assert canary["order_success_rate"] == 0.94 and stable["order_success_rate"] == 1.0
+    assert canary["payments"] == 188  # the 6% that failed with 500 never reached processing
+    assert canary["payment_failures"] in (5, 6) and canary["payment_failure_rate"] == pytest.approx(
+        0.03, abs=0.005
+    )
+    assert canary["payment_success_rate"] == pytest.approx(1 - canary["payment_failure_rate"])
+    assert stable["payment_failures"] == 0 and stable["payment_success_rate"] == 1.0
+    # latency: lognormal around 30 ms (p95 ~58 ms) on stable, +300 ms on the canary
+    assert 45 < stable["latency_p95_ms"] < 75 and 20 < stable["latency_mean_ms"] < 45
+    assert 330 < canary["latency_p95_ms"] < 375 and canary["latency_mean_ms"] > 300
+    assert report["latency_p95_ratio"] == pytest.approx(
+        canary["latency_p95_ms"] / stable["latency_p95_ms"], rel=1e-3
+    )
+    assert report["latency_p95_ratio"] > 5
+    assert stable["health_up"] == canary["health_up"] == both["health_up"] == 1
+    # a shorter window sees only its share
+    assert target.window(0.5)["canary"]["requests"] == 250
+
+
+def test_window_expires_and_nulls_what_it_cannot_divide() -> None:
+    target, traffic, clock = _in_process(rps=100, weight=0)
+    _run(traffic, clock, 1.0)
+    report = target.window(5)
+    assert report["stable"]["requests"] == 100 and report["latency_p95_ratio"] is None
+    canary = report["canary"]  # the canary at 0% served nothing: no rate is 0, none is a pass
+    assert canary["requests"] == canary["errors"] == canary["payments"] == canary["orders"] == 0
+    for key in ("error_rate", "latency_mean_ms", "latency_p95_ms", "payment_failure_rate"):
+        assert canary[key] is None, key
+    assert canary["payment_success_rate"] is None and canary["order_success_rate"] is None
+    assert canary["health_up"] == 1  # health is "now", not a count
+
+    clock.now += 1.0  # one quiet second later the 1-second window is empty, the 5-second one is not
+    assert target.window(1)["stable"]["requests"] == 0 and target.window(1)["stable"]["error_rate"] is None
+    assert target.window(5)["stable"]["requests"] == 100
+    assert target.window(0.5)["all"]["requests"] == 0
+
+    # the ring is reused: after 400 s of traffic the longest window holds 300 s of it, no more
+    _run(traffic, clock, 400.0, tick=0.5)
+    assert target.window(300)["stable"]["requests"] == pytest.approx(30_000, abs=60)
+    from golive.demo_target.window import SLOTS
+
+    rings = target.metrics.window._rings
+    assert all(len(ring) == SLOTS for ring in rings.values())
+    clock.now += 301  # everything has expired
+    assert target.window(300)["all"]["requests"] == 0
+
+
+def test_window_health_is_now_and_all_means_every_version_serving() -> None:
+    target, traffic, clock = _in_process(rps=100, weight=50)
+    target.add_fault({"kind": "health", "value": "down"})
+    _run(traffic, clock, 0.5)
+    report = target.window(1)
+    assert report["canary"]["health_up"] == 0 and report["stable"]["health_up"] == 1
+    assert report["all"]["health_up"] == 0
+    target.weight = 0  # the canary is down but takes no traffic
+    assert target.window(1)["all"]["health_up"] == 1 and target.window(1)["canary"]["health_up"] == 0
+    target.clear_faults(None)
+    assert target.window(1)["canary"]["health_up"] == 1
+
+
+def test_window_p95_and_seconds_parsing() -> None:
+    from golive.demo_target.window import Window, parse_seconds
+
+    clock = ManualClock()
+    window = Window(clock)
+    for ms in range(1, 101):  # 1 .. 100 ms: the 95th is 95 ms
+        window.request("stable", "/api/entitlements/snapshot", 200, ms / 1000)
+    assert window.totals("stable", 1).p95_ms() == pytest.approx(95, rel=0.025)
+    assert window.totals("canary", 1).p95_ms() is None
+    window.request("stable", "/api/orders", 503, 0.0)  # a 5xx is an error, an order asked for
+    totals = window.totals("stable", 1)
+    assert (totals.errors, totals.order_requests, totals.orders) == (1, 1, 0)
+
+    assert parse_seconds(None) == 5 and parse_seconds("0.5") == 0.5 and parse_seconds(" 300 ") == 300
+    for bad in ("0.4", "300.5", "0", "-1", "", "abc", "nan", "inf", "5s"):
+        with pytest.raises(InputError) as info:
+            parse_seconds(bad)
+        assert info.value.location == "seconds" and info.value.message.startswith("expected ")
+
+
+@pytest.fixture
+def quiet() -> Iterator[Demo]:
+    """A target with no synthetic traffic: every request in its window is one the test sent."""
+    process, match = start("--rps", "0", "--seed", "3")
+    try:
+        yield Demo(process, f"http://127.0.0.1:{match.group(1)}", None)
+    finally:
+        code, err = stop(process)
+        assert code == 0, err
+
+
+def test_window_endpoint_counts_real_requests_and_expires(quiet: Demo) -> None:
+    empty = quiet.get("/metrics/window")
+    assert empty.status == 200 and empty.body["seconds"] == 5 and empty.body["weight"] == 0
+    assert empty.body["all"]["requests"] == 0 and empty.body["all"]["error_rate"] is None
+    for _ in range(10):
+        assert quiet.get("/api/entitlements/snapshot").status == 200
+    assert quiet.post("/api/orders", {"items": ["latte"]}).status == 201
+    assert quiet.post("/api/orders", raw=b"[1]").status == 400  # asked for, not created
+    assert quiet.post("/api/payments", {"amount": 3}).status == 201
+    quiet.fault(kind="health", value="down", version="stable")
+    assert quiet.get("/api/health").status == 503
+    window = quiet.get("/metrics/window?seconds=2")
+    assert window.status == 200 and window.headers["Content-Type"].startswith("application/json")
+    stable = window.body["stable"]
+    assert stable["requests"] == 14 and stable["errors"] == 1  # the 503 of the health endpoint
+    assert stable["error_rate"] == pytest.approx(1 / 14)
+    assert (stable["orders"], stable["order_requests"], stable["order_success_rate"]) == (1, 2, 0.5)
+    assert (stable["payments"], stable["payment_failures"], stable["payment_success_rate"]) == (1, 0, 1.0)
+    assert stable["health_up"] == 0 and window.body["all"]["health_up"] == 0
+    assert window.body["canary"]["requests"] == 0 and window.body["canary"]["error_rate"] is None
+    assert window.body["latency_p95_ratio"] is None
+    # the window is not traffic itself, and it forgets
+    assert quiet.get("/metrics/window?seconds=2").body["stable"]["requests"] == 14
+    time.sleep(1.2)
+    later = quiet.get("/metrics/window?seconds=1").body
+    assert (
+        later["seconds"] == 1 and later["stable"]["requests"] == 0 and later["stable"]["error_rate"] is None
+    )
+    assert quiet.get("/metrics/window?seconds=5").body["stable"]["requests"] == 14
+
+
+def test_window_endpoint_shows_faults(demo: Demo) -> None:
+    demo.weight(50)
+    demo.fault(kind="error_rate", value=0.5)
+    demo.fault(kind="latency_ms", value=300)
+    time.sleep(1.3)  # the last second is all under the faults
+    report = demo.get("/metrics/window?seconds=1").body
+    assert report["weight"] == 50
+    stable, canary = report["stable"], report["canary"]
+    assert canary["requests"] >= 15 and stable["requests"] >= 15
+    assert canary["error_rate"] == pytest.approx(0.5, abs=0.1) and stable["error_rate"] == 0.0
+    assert report["all"]["error_rate"] == pytest.approx(0.25, abs=0.08)
+    assert canary["latency_p95_ms"] > 300 and stable["latency_p95_ms"] < 150
+    assert report["latency_p95_ratio"] > 5
+    demo.weight(0)
+    demo.call("DELETE", "/admin/faults")
+    time.sleep(1.1)
+    calm = demo.get("/metrics/window?seconds=1").body
+    assert calm["canary"]["requests"] == 0 and calm["canary"]["error_rate"] is None
+    assert calm["stable"]["error_rate"] == 0.0
+
+
+@pytest.mark.parametrize("seconds", ["0.4", "301", "abc", "", "nan", "-inf", "1e9"])
+def test_window_bad_seconds_is_400(demo: Demo, seconds: str) -> None:
+    reply = demo.get(f"/metrics/window?seconds={seconds}")
+    assert reply.status == 400
+    assert reply.body["error"] == "bad_input" and reply.body["field"] == "seconds"
+    assert reply.body["message"].startswith("expected a number of seconds from 0.5 to 300")
+
+
+def test_golive_metric_check_reads_null_as_error(demo: Demo) -> None:
+    """A trigger on the canary's error rate while the canary serves nothing cannot pass."""
+    import asyncio
+
+    from golive.checks.context import CheckContext
+    from golive.checks.runner import prepare_check, run_check
+
+    async def measure(path: str, breach: str) -> Any:
+        spec = {
+            "kind": "metric",
+            "source": "http_json",
+            "url": "http://127.0.0.1:{target_port}/metrics/window?seconds=2",
+            "path": path,
+            "expect": [breach],
+        }
+        ctx = CheckContext(values={"target_port": demo.base.rsplit(":", 1)[1]})
+        try:
+            return await run_check(prepare_check(spec, source="test"), ctx)
+        finally:
+            await ctx.close()
+
+    time.sleep(0.3)
+    at_zero = asyncio.run(measure("canary.error_rate", "value > 0.05"))
+    assert at_zero.status == "error" and "null" in (at_zero.message or ""), at_zero
+    assert asyncio.run(measure("stable.error_rate", "value > 0.05")).status == "failed"  # measured: ok
+    assert asyncio.run(measure("stable.health_up", "value < 1")).status == "failed"
+
+
+# -- components that carry no traffic ------------------------------------------------------------
+
+
+def test_deploy_records_a_component_without_moving_traffic(demo: Demo) -> None:
+    demo.weight(10)
+    key = {"Idempotency-Key": "rel-1:migrations:step-0"}
+    done = demo.post("/admin/deploy", {"component": "migrations", "weight": 100}, headers=key)
+    assert done.status == 200 and done.body["replayed"] is False and done.body["weight"] == 10
+    assert done.body["components"]["migrations"]["weight"] == 100
+    assert done.body["components"]["migrations"]["deployed_at"].endswith("Z")
+    replay = demo.post("/admin/deploy", {"component": "migrations", "weight": 100}, headers=key)
+    assert replay.status == 200 and replay.body["replayed"] is True
+    conflict = demo.post("/admin/deploy", {"component": "migrations", "weight": 0}, headers=key)
+    assert conflict.status == 409
+    back = demo.post("/admin/deploy", {"component": "migrations", "weight": 0, "reason": "golive rollback"})
+    assert back.status == 200 and back.body["components"]["migrations"]["weight"] == 0
+    assert demo.get("/admin/state").body["weight"] == 10
+    assert total(demo.scrape(), "demo_target_component_weight", component="migrations") == 0
+    for body, field in (
+        ({"weight": 10}, "component"),
+        ({"component": "", "weight": 10}, "component"),
+        ({"component": "web"}, "weight"),
+        ({"component": "web", "weight": 101}, "weight"),
+        ({"component": "web", "weight": 10, "when": "now"}, "when"),
+        (["web"], "body"),
+    ):
+        reply = demo.post("/admin/deploy", body)
+        assert reply.status == 400 and reply.body["field"] == field, (body, reply.body)
+    assert demo.post("/admin/reset").body["components"] == {}
+
+
 # -- the --fault syntax --------------------------------------------------------------------------
 
 

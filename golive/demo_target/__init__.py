@@ -2,10 +2,13 @@
 
 A local HTTP app with the seeds' health endpoints, two versions (stable and
 canary) split by a canary weight that an actuator sets over HTTP, fault
-injection over HTTP, synthetic traffic, and Prometheus metrics shaped for
-runbook rollback criteria. See :mod:`golive.demo_target.app` for the routes,
-:mod:`golive.demo_target.metrics` for the metrics and queries, and
-:mod:`golive.demo_target.faults` for the faults and the ``--fault`` syntax.
+injection over HTTP, synthetic traffic, Prometheus metrics shaped for runbook
+rollback criteria, and ``GET /metrics/window?seconds=S``: the last S real seconds
+of traffic per version as JSON, for triggers that cannot wait for a scrape. See
+:mod:`golive.demo_target.app` for the routes, :mod:`golive.demo_target.metrics`
+for the metrics and queries, :mod:`golive.demo_target.window` for the window's
+contract, and :mod:`golive.demo_target.faults` for the faults and the ``--fault``
+syntax.
 
 Only the names below are public; import the heavy parts (aiohttp,
 prometheus-client) lazily through them.

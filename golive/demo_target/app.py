@@ -18,14 +18,26 @@ Faults: ``error_rate`` answers 500 (not on health routes, which follow the ``hea
 fault), ``latency_ms`` delays every route, ``health`` down answers 503 on health
 routes, ``payment_failure`` answers 402 on payments.
 
+Monitoring routes (not counted as traffic): ``GET /metrics`` (Prometheus text
+format, see :mod:`golive.demo_target.metrics`) and ``GET /metrics/window?seconds=S``
+(0.5 to 300, default 5): the last S real seconds of traffic per version (requests,
+5xx errors and error rate, mean and p95 latency, payments and their failure and
+success rates, orders, health now) and the canary/stable p95 ratio, as JSON; rates
+are null when the version served nothing to divide by. See
+:mod:`golive.demo_target.window` for the exact contract.
+
 Admin routes (what golive's actuators call; every POST/DELETE is logged at
 ``GET /admin/calls`` and, with a ledger, as one JSON line in the ledger file):
-``GET /admin/state``, ``POST /admin/weight``, ``GET|POST|DELETE /admin/faults``,
-``DELETE /admin/faults/{id}``, ``POST /admin/rollback``, ``POST /admin/kill-switch``,
-``POST /admin/reset``, ``GET /admin/calls``. Bad input answers 400
+``GET /admin/state``, ``POST /admin/weight`` ``{"weight": 50}``,
+``POST /admin/deploy`` ``{"component": "migrations", "weight": 100}`` (records a
+component that carries no traffic; see :mod:`golive.demo_target.state`),
+``GET|POST|DELETE /admin/faults``, ``DELETE /admin/faults/{id}``, ``POST /admin/rollback``
+(optional ``{"reason": ...}``; weight 0), ``POST /admin/kill-switch``
+``{"feature": "purchases", "enabled": false}``, ``POST /admin/reset``,
+``GET /admin/calls``. Bad input answers 400
 ``{"error": "bad_input", "field": ..., "message": ...}``.
 
-``POST /admin/weight`` and ``POST /admin/rollback`` honour ``Idempotency-Key``
+``POST /admin/weight``, ``POST /admin/deploy`` and ``POST /admin/rollback`` honour ``Idempotency-Key``
 (see :mod:`golive.demo_target.state`): they answer the state with ``"replayed":
 false`` when applied, ``"replayed": true`` (200, nothing applied) when the key was
 already applied, 409 ``idempotency_key_reused`` when the key was applied to
@@ -57,11 +69,13 @@ from golive.demo_target.state import (
     now_iso,
 )
 from golive.demo_target.traffic import SyntheticTraffic
+from golive.demo_target.window import parse_seconds
 from golive.errors import InputError, NotFoundError
 
-__all__ = ["TARGET", "make_app"]
+__all__ = ["TARGET", "TRAFFIC", "make_app"]
 
 TARGET = web.AppKey("golive_demo_target", Target)
+TRAFFIC = web.AppKey("golive_demo_target_traffic", SyntheticTraffic)
 REPLAYED = web.RequestKey("golive_demo_target_replayed", bool)
 
 Body = dict[str, Any]
@@ -175,7 +189,7 @@ async def _payment(request: web.Request, target: Target, role: Role, decision: D
     amount = (body or {}).get("amount", 10.0)
     if isinstance(amount, bool) or not isinstance(amount, int | float) or not amount > 0:
         raise InputError(f"expected a positive number, got {amount!r}", location="amount")
-    if target.payment_fails(role, target.rng):
+    if target.payment_fails(role, target.chance):
         target.metrics.payment(role, False)
         return 402, {"error": "payment_failed", "message": "Payment processing failed (injected fault)"}
     target.metrics.payment(role, True)
@@ -206,7 +220,7 @@ def _served(route: Route, respond: Responder) -> Handler:
         target = request.app[TARGET]
         started = time.perf_counter()
         role = target.pick_version(target.rng)
-        decision = target.decide(role, route, target.rng)
+        decision = target.decide(role, route, target.chance)
         if decision.delay > 0:
             await asyncio.sleep(decision.delay)
         status: int
@@ -239,6 +253,12 @@ async def _metrics(request: web.Request) -> web.StreamResponse:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 
+async def _window(request: web.Request) -> web.StreamResponse:
+    seconds = parse_seconds(request.query.get("seconds"))  # InputError: 400 (the middleware)
+    request.app[TRAFFIC].catch_up()
+    return web.json_response(request.app[TARGET].window(seconds))
+
+
 async def _index(request: web.Request) -> web.StreamResponse:
     target = request.app[TARGET]
     return web.json_response(
@@ -247,6 +267,7 @@ async def _index(request: web.Request) -> web.StreamResponse:
             "versions": {"stable": target.build("stable"), "canary": target.build("canary")},
             "routes": [f"{route.method} {route.path}" for route in ROUTES.values()],
             "metrics": "/metrics",
+            "window": "/metrics/window?seconds=5",
             "admin": "/admin/state",
         }
     )
@@ -271,6 +292,12 @@ async def _admin_weight(request: web.Request) -> web.StreamResponse:
     target = request.app[TARGET]
     body = await _json_body(request)
     return _apply_once(request, body, lambda: target.set_weight(body))
+
+
+async def _admin_deploy(request: web.Request) -> web.StreamResponse:
+    target = request.app[TARGET]
+    body = await _json_body(request)
+    return _apply_once(request, body, lambda: target.deploy(body))
 
 
 async def _admin_faults(request: web.Request) -> web.StreamResponse:
@@ -325,8 +352,13 @@ def _logged_body(raw: bytes) -> object:
 
 @web.middleware
 async def _admin_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Render InputError as 400 JSON; log every admin POST/DELETE with its outcome."""
+    """Render InputError as 400 JSON; log every admin POST/DELETE with its outcome.
+
+    Before an admin action the synthetic traffic due so far is served, so it is
+    served under the state (weight, faults) it was due in."""
     logged = request.path.startswith("/admin") and request.method not in ("GET", "HEAD", "OPTIONS")
+    if logged:
+        request.app[TRAFFIC].catch_up()
     raw = await request.read() if logged else b""
     try:
         response = await handler(request)
@@ -373,14 +405,7 @@ def _log_call(request: web.Request, raw: bytes, status: int) -> bool:
 async def _lifecycle(app: web.Application) -> AsyncIterator[None]:
     target = app[TARGET]
     target.open_ledger()
-    traffic = SyntheticTraffic(
-        target,
-        target.config.rps,
-        seed=target.config.seed,
-        tick=target.config.tick_seconds,
-        clock=target.clock,
-    )
-    task = traffic.start()
+    task = app[TRAFFIC].start()
     try:
         yield
     finally:
@@ -399,12 +424,21 @@ def make_app(
     target = Target(config or DemoConfig(), clock=clock)
     app = web.Application(middlewares=[_admin_middleware])
     app[TARGET] = target
+    app[TRAFFIC] = SyntheticTraffic(
+        target,
+        target.config.rps,
+        seed=target.config.seed,
+        tick=target.config.tick_seconds,
+        clock=clock,
+    )
     for route in ROUTES.values():
         app.router.add_route(route.method, route.path, _served(route, _RESPONDERS[route.path]))
     app.router.add_get("/", _index)
     app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/metrics/window", _window)
     app.router.add_get("/admin/state", _admin_state)
     app.router.add_post("/admin/weight", _admin_weight)
+    app.router.add_post("/admin/deploy", _admin_deploy)
     app.router.add_get("/admin/faults", _admin_faults)
     app.router.add_post("/admin/faults", _admin_add_fault)
     app.router.add_delete("/admin/faults", _admin_clear_faults)

@@ -18,6 +18,9 @@ role (``stable`` / ``canary``) so queries never need to know build numbers::
 
 Every series that a fault can move exists from the start at 0, so a query for
 "errors" returns 0 rather than no data before the first error.
+
+The same requests also go to a :class:`~golive.demo_target.window.Window`, which
+answers ``GET /metrics/window`` with the last few real seconds of traffic.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from golive.demo_target.faults import FAULT_KINDS, ROLES, Role
+from golive.demo_target.window import Window
 
 if TYPE_CHECKING:
     from golive.demo_target.state import Target
@@ -88,6 +92,14 @@ class _StateCollector(Collector):
         )
         rolled.add_metric([], 1.0 if target.rolled_back else 0.0)
         yield rolled
+        components = GaugeMetricFamily(
+            "demo_target_component_weight",
+            "Weight of each component recorded by POST /admin/deploy (0-100).",
+            labels=["component"],
+        )
+        for name, deployed in sorted(target.components.items()):
+            components.add_metric([name], float(deployed["weight"]))
+        yield components
         features = GaugeMetricFamily(
             "demo_target_feature_enabled", "Kill switches: 1 when the feature is on.", labels=["feature"]
         )
@@ -136,6 +148,7 @@ class Metrics:
         )
         self.registry.register(_StateCollector(target))
         self.stats: dict[Role, VersionStats] = {role: VersionStats() for role in ROLES}
+        self.window = Window(target.clock)
 
     def prime(self, statuses: Iterable[tuple[str, int]]) -> None:
         """Create every (route, status) series for both versions at 0."""
@@ -155,12 +168,15 @@ class Metrics:
         stats.requests += 1
         stats.errors += status >= 500
         stats.duration_sum += seconds
+        self.window.request(role, route, status, seconds)
 
     def order(self, role: Role) -> None:
         self.orders.labels(role).inc()
+        self.window.order(role)
 
     def payment(self, role: Role, ok: bool) -> None:
         self.payments.labels(role, "success" if ok else "failure").inc()
+        self.window.payment(role, ok)
 
     def exposition(self) -> bytes:
         return generate_latest(_WithoutCreated(self.registry))

@@ -7,8 +7,21 @@ them, and both record into the same :class:`~golive.demo_target.metrics.Metrics`
 The admin operations (weight, faults, rollback, kill switch) live here too, so
 the HTTP layer only parses and renders.
 
-Idempotency: ``POST /admin/weight`` and ``POST /admin/rollback`` honour an
-``Idempotency-Key`` (golive's actuators send ``{release}:{component}:step-{index}``
+Chance: a real request draws its faults at random (``rng.random() < p``);
+synthetic traffic passes a deterministic :data:`Chance` instead (see
+:mod:`golive.demo_target.traffic`), so a 6% error rate is 6% of its requests in
+any window, not 6% on average.
+
+Components: ``POST /admin/deploy {"component": "migrations", "weight": 100}``
+records that a part of the release other than the traffic-bearing one (database
+migrations, a frontend build, a store submission) was deployed to a weight. It
+changes nothing about how requests are served: only ``POST /admin/weight``
+moves traffic. A rollout guard with several components points one of them at
+``/admin/weight`` and the others at ``/admin/deploy``, so they do not overwrite
+each other's weight; ``{"weight": 0}`` is such a component's rollback.
+
+Idempotency: ``POST /admin/weight``, ``POST /admin/deploy`` and ``POST /admin/rollback``
+honour an ``Idempotency-Key`` (golive's actuators send ``{release}:{component}:step-{index}``
 and ``{release}:{component}:rollback``). The first call with a key is applied
 and remembered; a later call with the same key and the same action and body is
 a replay: it is answered with the current state and ``"replayed": true`` and is
@@ -39,17 +52,34 @@ __all__ = [
     "FEATURES",
     "IDEMPOTENT_ACTIONS",
     "ROUTES",
+    "Chance",
     "Decision",
     "DemoConfig",
     "IdempotencyKeyReused",
     "Route",
     "Target",
     "now_iso",
+    "random_chance",
 ]
 
 TTL_SECONDS = 60
-IDEMPOTENT_ACTIONS = ("/admin/weight", "/admin/rollback")
+IDEMPOTENT_ACTIONS = ("/admin/weight", "/admin/deploy", "/admin/rollback")
 MAX_KEY_LENGTH = 300
+MAX_COMPONENT_LENGTH = 100
+_DEPLOY_FIELDS = ("component", "weight", "reason")
+
+Chance = Callable[[str, float], bool]
+"""Does an event of probability ``p`` happen to this request? ``kind`` names the
+event (``error``, ``payment_failure``) so a deterministic chance keeps one carry each."""
+
+
+def random_chance(rng: random.Random) -> Chance:
+    """The chance real requests use: an independent draw each time."""
+
+    def chance(kind: str, p: float) -> bool:
+        return p > 0 and rng.random() < p
+
+    return chance
 
 
 class IdempotencyKeyReused(InputError):
@@ -143,6 +173,8 @@ class Target:
     rolled_back: bool = False
     rolled_back_at: str | None = None
     features: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(FEATURES, True))
+    components: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Components recorded by ``POST /admin/deploy``: name -> {weight, deployed_at}."""
     calls: list[dict[str, Any]] = field(default_factory=list)
     synthetic_requests: int = 0
     applied: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -157,6 +189,7 @@ class Target:
         self.metrics = Metrics(self)
         self.metrics.prime((path, status) for path, route in ROUTES.items() for status in route.statuses)
         self.rng = random.Random(self.config.seed)  # noqa: S311 (simulation, not security)
+        self.chance = random_chance(self.rng)
         self.started = self.clock()
         self.started_at = now_iso()
         self._ledger: TextIO | None = None
@@ -178,7 +211,7 @@ class Target:
         """The version that serves a real request: the canary with probability weight/100."""
         return "canary" if rng.random() * 100 < self.weight else "stable"
 
-    def decide(self, role: Role, route: Route, rng: random.Random) -> Decision:
+    def decide(self, role: Role, route: Route, chance: Chance) -> Decision:
         """Kill switch, health, then error rate; the handler adds bad input (400) and payments (402)."""
         effects = self.effects(role)
         delay = effects.latency_ms / 1000
@@ -186,13 +219,17 @@ class Target:
             return Decision(503, "feature_disabled", delay)
         if route.health:
             return Decision(503, "unhealthy", delay) if effects.health_down else Decision(200, "ok", delay)
-        if effects.error_rate > 0 and rng.random() < effects.error_rate:
+        if chance("error", effects.error_rate):
             return Decision(500, "error", delay)
         return Decision(route.ok, "ok", delay)
 
-    def payment_fails(self, role: Role, rng: random.Random) -> bool:
-        rate = self.effects(role).payment_failure
-        return rate > 0 and rng.random() < rate
+    def payment_fails(self, role: Role, chance: Chance) -> bool:
+        return chance("payment_failure", self.effects(role).payment_failure)
+
+    def window(self, seconds: float) -> dict[str, Any]:
+        """The answer of ``GET /metrics/window`` (see :mod:`golive.demo_target.window`)."""
+        healthy = {role: not self.effects(role).health_down for role in ROLES}
+        return self.metrics.window.report(seconds, self.weight, healthy)
 
     # -- admin -----------------------------------------------------------------------------
 
@@ -202,6 +239,35 @@ class Target:
         self.weight = parse_weight(body["weight"])
         if self.weight > 0:
             self.rolled_back, self.rolled_back_at = False, None
+        return self.state()
+
+    def deploy(self, body: object) -> dict[str, Any]:
+        """Record a component's weight (``POST /admin/deploy``); traffic is not touched."""
+        if not isinstance(body, dict):
+            raise InputError(
+                'expected a JSON object such as {"component": "migrations", "weight": 100}', location="body"
+            )
+        unknown = sorted(str(key) for key in body if key not in _DEPLOY_FIELDS)
+        if unknown:
+            expected = ", ".join(_DEPLOY_FIELDS)
+            raise InputError(f"expected no other fields than {expected}", location=unknown[0])
+        component = body.get("component")
+        if (
+            not isinstance(component, str)
+            or not component.strip()
+            or len(component) > MAX_COMPONENT_LENGTH
+            or any(ord(ch) < 32 for ch in component)
+        ):
+            raise InputError(
+                f"expected a component name such as 'migrations', got {component!r}", location="component"
+            )
+        if "weight" not in body:
+            raise InputError("expected a number from 0 to 100 (the component's weight)", location="weight")
+        weight = parse_weight(body["weight"])
+        reason = body.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            raise InputError(f"expected text, got {reason!r}", location="reason")
+        self.components[component] = {"weight": weight, "deployed_at": now_iso()}
         return self.state()
 
     def add_fault(self, body: object) -> Fault:
@@ -239,12 +305,13 @@ class Target:
         return {"feature": feature, "enabled": enabled, "features": dict(self.features)}
 
     def reset(self) -> dict[str, Any]:
-        """Back to the start: weight from the config, no faults, features on, no idempotency
-        keys remembered (the call log stays)."""
+        """Back to the start: weight from the config, no faults, features on, no components,
+        no idempotency keys remembered (the call log and the traffic counted so far stay)."""
         self.weight = parse_weight(self.config.weight)
         self.rolled_back, self.rolled_back_at = False, None
         self.faults.clear()
         self.features = dict.fromkeys(FEATURES, True)
+        self.components.clear()
         self.applied.clear()
         return self.state()
 
@@ -299,6 +366,7 @@ class Target:
             "versions": versions,
             "faults": self.faults.to_json(self.weight),
             "features": dict(self.features),
+            "components": {name: dict(deployed) for name, deployed in sorted(self.components.items())},
             "synthetic": {"rps": self.config.rps, "requests": self.synthetic_requests},
             "started_at": self.started_at,
             "server_time": now_iso(),
