@@ -404,9 +404,18 @@ class ReleaseService:
 
     # -- checks -------------------------------------------------------------------------
     def run_checks(
-        self, release_id: str, *, actor: str, phase: str | None = None, concurrency: int = 20
+        self,
+        release_id: str,
+        *,
+        actor: str,
+        phase: str | None = None,
+        concurrency: int = 20,
+        values: dict[str, str] | None = None,
     ) -> tuple[ReleaseState, list[Any]]:
-        """Run the release runbook's checks (of one phase), record every result."""
+        """Run the release runbook's checks (of one phase), record every result.
+
+        ``values`` are filled into checks besides the release's own ``{version}``,
+        ``{env}`` and ``{service}`` (a rehearsal adds its stand-in's ``{target_port}``)."""
         import asyncio
 
         from golive.checks.context import Attestation, CheckContext
@@ -430,7 +439,12 @@ class ReleaseService:
         ctx = CheckContext(
             base_dir=base,
             concurrency=concurrency,
-            values={"version": release.version, "env": release.env, "service": release.service},
+            values={
+                "version": release.version,
+                "env": release.env,
+                "service": release.service,
+                **(values or {}),
+            },
             attestations=attestations,
         )
         results = asyncio.run(run_checks(prepared, ctx)) if prepared else []
