@@ -256,17 +256,34 @@ def schema() -> None:
     "runbook_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Runbook to demonstrate on (default: the bundled Fynlo POS runbook, seed 002).",
+    help="Runbook to demonstrate on (default: the bundled Fynlo POS runbook, seed 002, with its overlay).",
 )
-def demo(runbook_path: str | None) -> None:
-    """Run the go-live demo: read a real runbook, show what golive understood, lint it.
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Directory for both releases' event stores and reports (default: ./demo-output/<UTC time>/).",
+)
+@click.option(
+    "--prometheus/--no-prometheus",
+    default=None,
+    help="Triggers query a private Prometheus scraping the stand-in "
+    "(default: when the prometheus binary is installed).",
+)
+def demo(runbook_path: str | None, out_dir: str | None, prometheus: bool | None) -> None:
+    """Run the go-live demo: two whole releases of a real runbook, in about a minute.
 
-    Later stages of golive extend this into a whole release: checks, sign-offs,
-    a go/no-go decision and a guarded staged rollout.
+    golive reads the runbook, then runs a release against a stand-in service it
+    starts, on a compressed clock: checks, sign-offs by demo users, the GO,
+    a 10% → 50% → 100% rollout watched by the runbook's own rollback criteria,
+    hypercare. Then a second release whose canary fails from 50%: golive rolls
+    back by itself. Both post-deployment reports are written. Exit 0 when the
+    first release completed and the second rolled back.
     """
     from golive.demo import run_demo
 
-    raise SystemExit(run_demo(runbook_path))
+    raise SystemExit(run_demo(runbook_path, out_dir=out_dir, prometheus=prometheus))
 
 
 @cli.command()

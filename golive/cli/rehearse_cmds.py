@@ -94,14 +94,14 @@ def rehearse(
     out.print(f"  out      {prepared.out_dir}")
     if prepared.faults:
         out.print("  faults   " + ", ".join(str(f) for f in prepared.faults))
-    live = _Display(out, live=out.is_terminal)
+    live = Display(out, live=out.is_terminal)
     with live:
         result = Rehearsal(prepared, on_update=live.update).run()
-    _summary(out, result.to_json())
+    summary(out, result.to_json())
     raise SystemExit(0 if result.ok else 1)
 
 
-def _summary(out: Any, data: dict[str, Any]) -> None:
+def summary(out: Any, data: dict[str, Any]) -> None:
     colour = "green" if data["outcome"] == "completed" else "red"
     out.print(f"[bold {colour}]{data['outcome']}[/]" + (f": {data['reason']}" if data.get("reason") else ""))
     if data.get("trigger"):
@@ -125,7 +125,7 @@ def _summary(out: Any, data: dict[str, Any]) -> None:
     out.print(f"  report   {data['report'] or '(none)'}")
 
 
-class _Display:
+class Display:
     """A live panel on a terminal; one line per notable event elsewhere (logs, CI)."""
 
     def __init__(self, out: Any, *, live: bool) -> None:
@@ -138,7 +138,7 @@ class _Display:
 
             self.live = Live(console=out, refresh_per_second=8, get_renderable=self._render, transient=True)
 
-    def __enter__(self) -> _Display:
+    def __enter__(self) -> Display:
         if self.live is not None:
             self.live.__enter__()
         return self

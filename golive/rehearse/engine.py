@@ -80,10 +80,18 @@ class Rehearsal:
     (``line`` is a log line or None for a refresh)."""
 
     def __init__(
-        self, prepared: Prepared, on_update: Callable[[RehearsalView, str | None], None] | None = None
+        self,
+        prepared: Prepared,
+        on_update: Callable[[RehearsalView, str | None], None] | None = None,
+        *,
+        on_standin: Callable[[int], dict[str, str]] | None = None,
     ) -> None:
+        """``on_standin(port)`` is called once the stand-in listens, before the
+        release starts; the values it returns join the check values (the demo
+        starts a Prometheus scraping the stand-in there: ``{prometheus_port}``)."""
         self.p = prepared
         self.on_update = on_update
+        self.on_standin = on_standin
         self.view = RehearsalView(runbook=prepared.runbook.title, launch=prepared.launch)
         self.view.actions_total = len(prepared.script.actions)
         self.clock = RehearsalClock(prepared.script.start, prepared.speed)
@@ -143,6 +151,8 @@ class Rehearsal:
                 "service": self._service(),
                 "target_port": str(standin.port),
             }
+            if self.on_standin is not None:
+                self.values.update(self.on_standin(standin.port))
             self.svc = ReleaseService(store, p.config, clock=self.clock)
             release_id = self.svc.start(
                 p.runbook_path,
@@ -489,7 +499,7 @@ class Rehearsal:
             ctx=CheckContext(concurrency=10, values=dict(self.values)),
             on_event=self._rollout_event,
         )
-        self.controller.start(self.p.guard)
+        self.controller.start(self.p.guard, self.p.runbook, actor=LEAD)
         self.stage = "rollout"
         self.view.stage = "rollout"
         self.rollout_started_at = self.clock.now()

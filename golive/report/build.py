@@ -44,6 +44,7 @@ from golive.report.rollout import rollout_report, weight_at
 from golive.report.runbook import write_back
 from golive.report.text import clean, fmt_duration, fmt_value, md, moment_maker, one_line
 from golive.runbook.model import Item, Runbook
+from golive.runbook.thresholds import parse_thresholds
 from golive.store.events import Event, EventStore, ReleaseRow
 
 __all__ = ["build_report"]
@@ -354,12 +355,21 @@ class _Builder:
                 for w in (t.metric.replace("_", " ").lower(), t.subject.lower())
                 if w.strip()
             }
+            wanted = {(t.metric, t.relative_to, _unit_kind(t.unit)) for t in criterion.thresholds}
             matched: TriggerReport | None = None
             for trigger in triggers:
                 haystack = re.sub(r"[_\-]+", " ", f"{trigger.name} {trigger.text}").lower()
-                if words and any(w in haystack for w in words) and trigger.max_value is not None:
-                    matched = trigger
-                    break
+                if not (words and any(w in haystack for w in words) and trigger.max_value is not None):
+                    continue
+                # the same quantity only: "5x normal baseline" (a ratio) never stands for "< 500ms"
+                read = {
+                    (t.metric, t.relative_to, _unit_kind(t.unit))
+                    for t in parse_thresholds(trigger.text or "")
+                }
+                if read and not (read & wanted):
+                    continue
+                matched = trigger
+                break
             if matched is None:
                 measured = Field(
                     criterion.text, NOT_MEASURED, measured=False, note="no trigger in the log measured it"
@@ -909,3 +919,12 @@ def _evidence(data: dict[str, Any]) -> str:
     if data.get("by"):
         parts.append(f"by {data['by']}")
     return one_line(", ".join(parts))
+
+
+def _unit_kind(unit: str | None) -> str:
+    """Thresholds in these units measure the same kind of quantity."""
+    if unit in ("ms", "s", "m", "h"):
+        return "time"
+    if unit in ("%", "ratio", None, ""):
+        return "share"
+    return unit

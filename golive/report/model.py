@@ -215,6 +215,8 @@ class WeightPoint:
     component: str
     when: Moment
     weight: float
+    rollback: bool = False
+    """Set to 0 by the rollback (which comes after the breach it answers, even at the same time)."""
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def weight_at(weights: list[WeightPoint], at: datetime) -> dict[str, float]:
     """Each component's canary weight at a moment."""
     out: dict[str, float] = {}
     for point in weights:
-        if point.when.at <= at:
+        if point.when.at < at or (point.when.at == at and not point.rollback):
             out[point.component] = point.weight
     return out
 
@@ -189,14 +189,14 @@ def rollout_report(events: list[Event], when: Callable[[datetime], Moment]) -> R
             component = str(data.get("component", ""))
             rb_components[component] = (bool(data.get("ok")), one_line(data.get("summary", "")))
             if data.get("ok"):
-                weights.append(WeightPoint(clean(component), when(event.at), 0.0))
+                weights.append(WeightPoint(clean(component), when(event.at), 0.0, rollback=True))
         elif kind == "rollout.rollback.done":
             rb_done = rb_done or event
             results = data.get("results") if isinstance(data.get("results"), dict) else {}
             assert isinstance(results, dict)
             for component, result in results.items():
                 if isinstance(result, dict) and result.get("ok") and str(component) not in rb_components:
-                    weights.append(WeightPoint(clean(component), when(event.at), 0.0))
+                    weights.append(WeightPoint(clean(component), when(event.at), 0.0, rollback=True))
         elif kind in ("rollout.rollback.step.intent", "rollout.rollback.step.done"):
             index = data.get("index")
             if not isinstance(index, int):

@@ -658,9 +658,8 @@ class Controller:
     ) -> RolloutState:
         """Reconcile until the rollout ends, pauses (unless ``stop_when_paused`` is
         false) or ``until`` says so. It wakes at the shortest evaluation interval,
-        at least every second of rollout time (a manual pause or promote is seen
-        within a second); in hypercare at the hypercare interval, at least every
-        minute."""
+        and at least every second of real time (a manual pause or promote is seen
+        within a second); in hypercare at the hypercare interval."""
         while True:
             state = await self.tick()
             watching = self.in_hypercare(state)
@@ -672,9 +671,12 @@ class Controller:
             ):
                 return state
             guard = state.guard
+            # a second of real time at most between looks (a manual pause is seen
+            # within a second), whatever the clock's compression
+            real_second = timedelta(seconds=float(getattr(self.clock, "speed", 1.0)))
             if watching:
-                wake = min(guard.hypercare_interval or guard.interval, timedelta(minutes=1))
+                wake = min(guard.hypercare_interval or guard.interval, max(timedelta(minutes=1), real_second))
             else:
                 intervals = [t.interval or guard.interval for t in guard.triggers] or [guard.interval]
-                wake = min([*intervals, timedelta(seconds=1)])
+                wake = min([*intervals, max(timedelta(seconds=1), real_second)])
             await self.clock.sleep(wake.total_seconds())
