@@ -19,6 +19,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -271,21 +272,34 @@ def _matrix() -> list[Any]:
             continue
         notes = fault_notes(overlay)
         count = None if EVERY_FAULT else 1
-        cases.append(pytest.param(key, None, "completed", id=f"{key}-healthy"))
+        cases.append(pytest.param(key, None, "completed", None, id=f"{key}-healthy"))
         for fault in notes["catches"][:count]:
-            cases.append(pytest.param(key, fault, "caught", id=f"{key}-catches-{fault}"))
+            cases.append(pytest.param(key, fault, *_caught(overlay, fault), id=f"{key}-catches-{fault}"))
         for fault in notes["under"][:count]:
-            cases.append(pytest.param(key, fault, "completed", id=f"{key}-under-{fault}"))
-    if not cases:
-        cases.append(
-            pytest.param("000", None, "completed", marks=pytest.mark.skip(reason="no bundled overlays"))
-        )
+            cases.append(pytest.param(key, fault, "completed", None, id=f"{key}-under-{fault}"))
     return cases
 
 
-@pytest.mark.parametrize(("seed", "fault", "expected"), _matrix())
+def _caught(overlay: Path, fault: str) -> tuple[str, str]:
+    """What the overlay's ``# catches: FAULT (… "criterion words" …; reaction …)`` line
+    promises: the outcome (paused when the reaction is a pause) and the criterion's words."""
+    for line in overlay.read_text(encoding="utf-8").splitlines():
+        if line.startswith(f"# catches: {fault} "):
+            words = re.search(r'"([^"]+)"', line)
+            assert words is not None, line
+            return ("paused" if "reaction pause" in line else "rolled_back"), words.group(1)
+    raise AssertionError(f"{overlay.name} names no criterion for {fault}")
+
+
+def test_every_bundled_seed_overlay_is_in_the_matrix() -> None:
+    seeds = {case.values[0] for case in _matrix()}
+    assert seeds == {"000", "001", "002", "003", "004"}
+    assert all(len([c for c in _matrix() if c.values[0] == s]) == 3 for s in seeds)
+
+
+@pytest.mark.parametrize(("seed", "fault", "expected", "criterion"), _matrix())
 def test_every_seed_rehearses_healthy_caught_and_under(
-    tmp_path: Path, seed: str, fault: str | None, expected: str
+    tmp_path: Path, seed: str, fault: str | None, expected: str, criterion: str | None
 ) -> None:
     args = [str(seed_path(seed)), "--launch", LAUNCH, "--out", str(tmp_path / "run"), "--json"]
     if fault is not None:
@@ -299,9 +313,16 @@ def test_every_seed_rehearses_healthy_caught_and_under(
         assert result["max_weight"] == 100
     else:
         assert done.returncode == 1, result
-        assert result["outcome"] in ("rolled_back", "paused"), result
-        assert result["trigger"], result  # the criterion that fired, in the runbook's words
+        assert result["outcome"] == expected, result
+        assert criterion is not None and criterion.lower() in (result["trigger"] or "").lower(), result
         # the staged components stopped before their last step (single-step deploys may be done)
         staged = [name for name, weights in result["plan"].items() if len(weights) > 1]
         assert staged and all(result["steps"][name][-1:] != result["plan"][name][-1:] for name in staged)
     assert result["report"] is not None and Path(result["report"]).is_file()
+    report = Path(result["report"]).read_text(encoding="utf-8")
+    if expected == "completed":
+        assert "- Status: Success" in report, report[:2000]
+    else:
+        assert "- Status: Success" not in report and result["trigger"] in report, report[:2000]
+    if expected == "rolled_back":
+        assert "rolled back automatically" in report, report[:2000]
