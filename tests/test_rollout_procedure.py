@@ -268,3 +268,110 @@ def test_hypercare_watches_at_its_own_interval_and_alerts(release, target) -> No
     alerts = [e for e in store.events(rid) if e.type == "rollout.alert"]
     assert len(alerts) == 1 and alerts[0].data["key"] == "hypercare:error-rate"
     assert "/rollback" not in [p for p, _ in t.calls]  # hypercare alerts, never acts
+
+
+HOLD = """
+import sys, time
+from golive.store.events import EventStore
+store = EventStore.open(sys.argv[1])
+with store.acting_on(sys.argv[2]) as acting:
+    print("held" if acting else "busy", flush=True)
+    time.sleep(float(sys.argv[3]))
+"""
+
+
+def test_only_one_controller_acts_on_a_release_at_a_time(release, target, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    store, rid, clock = release
+    t, base = target
+    controller = Controller(store, rid, clock=clock, values={})
+    controller.start(guard(base))
+    # another process acts on the release: this controller's tick does nothing
+    db = str(store.engine.url.database)
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLD, db, rid, "3"], stdout=subprocess.PIPE, text=True
+    ) as other:
+        assert other.stdout is not None and other.stdout.readline().strip() == "held"
+        before = len(store.events(rid))
+        asyncio.run(controller.tick())
+        assert len(store.events(rid)) == before and t.calls == []
+        other.wait(10)
+    asyncio.run(controller.tick())  # the other one is gone: this one acts
+    assert weights(t) == [10]
+
+    # an abort waits for a tick in progress (here: another thread holding the release), then
+    # rolls back once; the log never shows a second rollback being run
+    released = threading.Event()
+
+    def hold() -> None:
+        with store.acting_on(rid) as acting:
+            assert acting
+            released.wait(5)
+            time.sleep(0.5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    released.set()
+    asyncio.run(Controller(store, rid, clock=clock, values={}).abort("S1", actor="rm"))
+    holder.join(5)
+    asyncio.run(controller.tick())
+    kinds = [e.type for e in store.events(rid)]
+    assert kinds.count("rollout.rollback.component") == 1 and kinds.count("rollout.rollback.done") == 1
+    assert [p for p, _ in t.calls].count("/rollback") == 1
+
+
+def test_an_interrupted_step_asks_a_person_once(release, target) -> None:  # type: ignore[no-untyped-def]
+    store, rid, clock = release
+    t, base = target
+    unsafe = guard(base).model_dump(mode="json", by_alias=True)
+    unsafe["components"][0]["set_weight"]["idempotent"] = False
+    controller = Controller(store, rid, clock=clock, values={})
+    controller.start(RolloutGuard.model_validate(unsafe))
+    store.append(
+        rid, "rollout.step.intent", "golive-controller", {"component": "web", "index": 0, "weight": 10}
+    )
+    for _ in range(5):
+        asyncio.run(controller.tick())
+    assert [e.type for e in store.events(rid)].count("rollout.attention") == 1
+    assert t.calls == []
+
+
+def test_a_resumed_pause_trigger_watches_for_the_next_breach(release, target) -> None:  # type: ignore[no-untyped-def]
+    store, rid, clock = release
+    t, base = target
+    controller = Controller(store, rid, clock=clock, values={})
+    controller.start(guard(base, reaction="pause", **{"for": "2m"}))
+    drive(controller, clock, minutes=70)  # at 50%
+    t.error_rate = 0.2
+    state = drive(controller, clock, minutes=10)
+    assert state.paused is not None and "Error rate" in state.paused
+    controller.resume("looked at it: a bad deploy of a dependency, fixed", actor="rm")
+    state = drive(controller, clock, minutes=10)  # still breaching: the trigger fires again
+    assert state.outcome == "paused"
+    fired = [e for e in store.events(rid) if e.type == "rollout.trigger.fired"]
+    assert len(fired) == 2
+    assert weights(t) == [10, 50]
+
+
+def test_a_guard_with_a_zero_or_negative_duration_is_refused() -> None:
+    base = "http://127.0.0.1:9"
+    data = guard(base).model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    for field, value, message in (
+        ("interval", "0s", "interval must be positive"),
+        ("hypercare_interval", "0s", "hypercare_interval must be positive"),
+        ("soak", "-1m", "soak must not be negative"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            RolloutGuard.model_validate({**data, field: value})
+    bad_bake = guard(base).model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    bad_bake["components"][0]["steps"][0]["bake"] = "-5m"
+    with pytest.raises(ValueError, match="bake must not be negative"):
+        RolloutGuard.model_validate(bad_bake)
+    bad_trigger = guard(base).model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    bad_trigger["triggers"][0]["interval"] = "0s"
+    with pytest.raises(ValueError, match="interval must be positive"):
+        RolloutGuard.model_validate(bad_trigger)

@@ -157,6 +157,7 @@ class Display:
 
     def _render(self) -> Any:
         from rich.table import Table
+        from rich.text import Text
 
         view = self.view
         if view is None:
@@ -167,19 +168,19 @@ class Display:
             table.add_column()
             now = f"{view.now:%a %Y-%m-%d %H:%M:%S}" if view.now else ""
             table.add_row("time", f"{now}  ({view.stage})")
-            table.add_row("phase", view.phase or "-")
+            table.add_row("phase", Text(view.phase or "-"))
             table.add_row(
                 "items",
                 f"{view.items_done} done, {view.items_failed} failed, {view.items_skipped} skipped "
                 f"({view.actions_done}/{view.actions_total} actions)",
             )
             table.add_row("checks", f"{view.checks_passed} passed, {view.checks_failed} failed")
-            table.add_row("decision", view.decision or "-")
+            table.add_row("decision", Text(view.decision or "-"))
             weights = ", ".join(f"{n} {w:g}%" for n, w in list(view.weights.items())) or "-"
-            table.add_row("rollout", f"{view.rollout}; {weights}; {view.alerts} alerts")
+            table.add_row("rollout", Text(f"{view.rollout}; {weights}; {view.alerts} alerts"))
             for name, (outcome, value) in list(view.triggers.items()):
                 shown = "" if value is None else f" ({value:.4g})"
-                table.add_row(f"  {name}", f"{outcome}{shown}")
+                table.add_row(Text(f"  {name}"), Text(f"{outcome}{shown}"))
             self.last = table
         except RuntimeError:  # the view changed while drawing: show the previous frame
             return self.last or ""

@@ -73,12 +73,14 @@ def rollout_plan(runbook: str, overlay: str | None, interval: str, as_json: bool
         click.echo(f"line {criterion.line}: {criterion.text}\n  not compiled: {reason}")
 
 
-def _controller(release_id: str, db: str | None, speed: float, on_event: Any = None) -> Any:
+def _controller(
+    release_id: str, db: str | None, speed: float, on_event: Any = None, store: Any = None
+) -> Any:
     from golive.clock import ScaledClock, SystemClock
     from golive.rollout.controller import Controller
     from golive.store.events import EventStore
 
-    store = EventStore.open(db)
+    store = store or EventStore.open(db)
     release = store.get_release(release_id)
     events = store.events(release_id)
     if speed == 1:
@@ -260,19 +262,19 @@ def _manual(
     if controller.state().guard is None:
         raise click.ClickException(f"the rollout of {release_id} has not started")
     who = _authorize(controller, action, actor)
-    if action == "promote":
-        try:
+    try:
+        if action == "promote":
             controller.promote(component, reason=reason, actor=who)
-        except ValueError as exc:
-            raise click.ClickException(str(exc)) from None
-    elif action == "pause":
-        controller.pause(reason, actor=who)
-    elif action == "resume":
-        controller.resume(reason, actor=who)
-    elif action == "abort":
-        asyncio.run(controller.abort(reason, actor=who))
-    elif action == "stop":
-        controller.emergency_stop(reason, actor=who)
+        elif action == "pause":
+            controller.pause(reason, actor=who)
+        elif action == "resume":
+            controller.resume(reason, actor=who)
+        elif action == "abort":
+            asyncio.run(controller.abort(reason, actor=who))
+        elif action == "stop":
+            controller.emergency_stop(reason, actor=who)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"{action} by {who}: {controller.state().outcome}")
 
 
@@ -340,30 +342,45 @@ def serve(db: str | None, speed: float, once: bool) -> None:
     """Run the rollout controller for every release with an active rollout until interrupted."""
     import asyncio
 
-    from golive.rollout.controller import fold_rollout
     from golive.store.events import EventStore
 
-    store = EventStore.open(db)
+    store = EventStore.open(db)  # one store (one connection pool) for every release
     controllers: dict[str, Any] = {}
     finished: set[str] = set()
+    seen: dict[str, int] = {}  # releases without a rollout: the last event looked at
+    backoff: dict[str, int] = {}  # rounds to skip after a release's tick failed
+
+    async def one(release_id: str) -> None:
+        controller = controllers.get(release_id)
+        if controller is None:
+            events = store.events(release_id, after=seen.get(release_id, 0))
+            if events:
+                seen[release_id] = events[-1].seq
+            if not any(e.type == "rollout.started" for e in events):
+                return  # not started yet: only its new events are looked at next round
+            controller = controllers[release_id] = _controller(release_id, db, speed, store=store)
+        state = controller.state()  # the events since the last round only
+        interrupted = state.rollback_intent is not None and not state.rollback_done
+        if state.active or interrupted or controller.in_hypercare(state):
+            await controller.tick()
+        elif state.completed_at or state.aborted or state.rollback_done:
+            finished.add(release_id)
+            controllers.pop(release_id, None)
 
     async def loop() -> None:
         while True:
             for release in store.list_releases():
                 if release.id in finished:
                     continue
-                controller = controllers.get(release.id)
-                if controller is None:
-                    if fold_rollout(store.events(release.id)).guard is None:
-                        continue  # not started yet: looked at again next round
-                    controller = controllers[release.id] = _controller(release.id, db, speed)
-                state = controller.state()  # the events since the last round only
-                interrupted = state.rollback_intent is not None and not state.rollback_done
-                if state.active or interrupted or controller.in_hypercare(state):
-                    await controller.tick()
-                elif state.completed_at or state.aborted or state.rollback_done:
-                    finished.add(release.id)
+                if backoff.get(release.id, 0) > 0:
+                    backoff[release.id] -= 1
+                    continue
+                try:
+                    await one(release.id)
+                except Exception as exc:  # one release's trouble never stops the others
+                    click.echo(f"golive serve: {release.id}: {exc.__class__.__name__}: {exc}", err=True)
                     controllers.pop(release.id, None)
+                    backoff[release.id] = 10
             if once:
                 return
             await asyncio.sleep(max(0.05, 1.0 / speed))

@@ -127,7 +127,7 @@ class RolloutBoard:
         for name, comp in self.components.items():
             step = f"{comp.index + 1}/{len(comp.steps)}" if comp.index >= 0 else "—"
             plan = " → ".join(f"{w:g}%" for w in comp.steps)
-            components.add_row(name, step, f"{comp.weight:g}%", plan, comp.note)
+            components.add_row(Text(name), step, f"{comp.weight:g}%", plan, Text(comp.note))
         triggers = Table(title="triggers", title_justify="left", expand=False)
         for column in ("trigger", "breach", "rule", "react", "last", "value", "breaches", "fired"):
             triggers.add_column(column)
@@ -136,8 +136,8 @@ class RolloutBoard:
                 trig.last
             )
             triggers.add_row(
-                trig.text[:48],
-                trig.breach,
+                Text(trig.text[:48]),
+                Text(trig.breach),
                 trig.rule,
                 trig.reaction,
                 Text(trig.last, style=style or ""),

@@ -346,7 +346,7 @@ class Rehearsal:
             if step.bake is not None or comp.index in comp.promoted or comp.done_at is None:
                 continue
             if now >= comp.done_at + MANUAL_WATCH:
-                self.controller.promote(component.name)
+                self.controller.promote(component.name, reason="the bake ended", actor=LEAD)
                 self._say(f"{LEAD} promotes {component.name} after watching {step.weight:g}% for 30m")
 
     # -- actions -----------------------------------------------------------------------------------

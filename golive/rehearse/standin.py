@@ -17,6 +17,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -81,13 +82,20 @@ class StandIn:
         ]
         for fault in faults:
             args += ["--fault", str(fault)]
-        process = subprocess.Popen(
-            args,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
-            text=True,
-        )
+        # stderr goes to a file, not a pipe nobody reads (a full pipe would block the stand-in);
+        # the child keeps its own descriptor of it after ours is closed
+        with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as errors:
+            process = subprocess.Popen(
+                args,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+            return cls._listening(process, errors, faults)
+
+    @classmethod
+    def _listening(cls, process: subprocess.Popen[str], errors: Any, faults: list[FaultSpec]) -> StandIn:
         assert process.stdout is not None
         line = ""
         with selectors.DefaultSelector() as selector:
@@ -97,7 +105,8 @@ class StandIn:
         match = _LISTENING.search(line)
         if match is None:
             _stop(process)
-            err = (process.stderr.read() if process.stderr else "").strip().splitlines()
+            errors.seek(0)
+            err = errors.read().strip().splitlines()
             detail = err[-1] if err else (line.strip() or "no answer")
             raise StandInError(f"the stand-in (golive demo-target) did not start: {detail}")
         return cls(process=process, port=int(match.group(1)), faults=list(faults))

@@ -70,7 +70,17 @@ def _axis(report: Report, rollout: RolloutReport) -> tuple[float, str]:
 
 
 def render_chart(report: Report) -> bytes | None:
-    """The chart as PNG bytes, or None when the release had no rollout."""
+    """The chart as PNG bytes, or None when the release had no rollout. Text is
+    drawn as given: a ``$`` in a version or a criterion is not mathtext."""
+    if report.rollout is None:
+        return None
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return _render(report)
+
+
+def _render(report: Report) -> bytes | None:
     rollout = report.rollout
     if rollout is None:
         return None

@@ -40,7 +40,7 @@ from golive.rollout.actuators import run_actuator
 from golive.rollout.spec import Actuator, ProcedureStep, RolloutGuard, TriggerSpec
 from golive.rollout.triggers import Evaluation, Outcome, TriggerRule, inconclusive_too_long, judge
 from golive.runbook.model import Runbook
-from golive.store.events import Event, EventStore
+from golive.store.events import ConflictError, Event, EventStore
 
 __all__ = ["ComponentState", "Controller", "RolloutState", "fold_rollout"]
 
@@ -147,6 +147,9 @@ def apply_event(state: RolloutState, event: Event) -> None:
     elif kind == "rollout.resumed":
         state.paused = None
         state.alerted.clear()
+        # a person resumed: triggers that paused or alerted watch for the next breach
+        # (a rollback is never undone by a resume)
+        state.fired = {name: how for name, how in state.fired.items() if how.startswith("rollback")}
     elif kind == "rollout.promoted":
         comp = state.components[data["component"]]
         comp.promoted.add(comp.index)
@@ -226,13 +229,22 @@ class Controller:
     def _append(self, type_: str, data: dict[str, Any], actor: str = ACTOR) -> None:
         self.store.append(self.release_id, type_, actor, data, at=self.clock.now())
         if self.on_event is not None:
-            self.on_event(type_, data)
+            try:
+                self.on_event(type_, data)
+            except Exception:  # a display must never stop the controller mid-step
+                self.on_event = None
 
     # -- the loop ----------------------------------------------------------------
     async def tick(self) -> RolloutState:
-        """One reconciliation: recover, evaluate due triggers, react, advance."""
+        """One reconciliation: recover, evaluate due triggers, react, advance.
+        Skipped (the state returned as it is) while another controller or a
+        person's abort is acting on the release: only one acts at a time, so an
+        intent without an outcome is always the work of one that died."""
         try:
-            return await self._tick()
+            with self.store.acting_on(self.release_id) as acting:
+                if not acting:
+                    return self.state()
+                return await self._tick()
         except BaseException:
             self._state = None  # read the log afresh: never act on a state the log does not hold
             raise
@@ -276,12 +288,10 @@ class Controller:
         assert comp.intent is not None
         component = next(c for c in guard.components if c.name == name)
         if not component.set_weight.idempotent:
-            self._append(
-                "rollout.attention",
-                {
-                    "reason": f"step to {comp.intent['weight']}% of {name} may or may not have run "
-                    "(its actuator is not idempotent)"
-                },
+            self._attention(
+                self.state(),
+                f"step to {comp.intent['weight']}% of {name} may or may not have run "
+                "(its actuator is not idempotent)",
             )
             return
         await self._run_step(
@@ -290,7 +300,7 @@ class Controller:
 
     async def _run_step(
         self, name: str, index: int, weight: float, actuator: Actuator, *, resumed: bool = False
-    ) -> None:
+    ) -> bool:
         if not resumed:
             self._append("rollout.step.intent", {"component": name, "index": index, "weight": weight})
         values = {**self.values, "weight": f"{weight:g}", "component": name}
@@ -309,6 +319,7 @@ class Controller:
             self._append(
                 "rollout.paused", {"reason": f"setting {name} to {weight:g}% failed: {result.summary}"}
             )
+        return result.ok
 
     async def _advance(self, state: RolloutState, guard: RolloutGuard) -> None:
         now = self.clock.now()
@@ -316,7 +327,10 @@ class Controller:
         for component in guard.components:
             comp = state.components[component.name]
             if comp.index == -1:
-                await self._run_step(component.name, 0, component.steps[0].weight, component.set_weight)
+                if not await self._run_step(
+                    component.name, 0, component.steps[0].weight, component.set_weight
+                ):
+                    return  # paused: no other component moves in the same tick
                 finished = False
                 continue
             last = comp.index == len(component.steps) - 1
@@ -331,7 +345,10 @@ class Controller:
             )
             if ready and self._healthy(state, guard, since=comp.done_at):
                 nxt = comp.index + 1
-                await self._run_step(component.name, nxt, component.steps[nxt].weight, component.set_weight)
+                if not await self._run_step(
+                    component.name, nxt, component.steps[nxt].weight, component.set_weight
+                ):
+                    return
         if finished:
             self._append("rollout.completed", {"weights": {n: c.weight for n, c in state.components.items()}})
 
@@ -376,6 +393,16 @@ class Controller:
             verdict = judge(rule, history)
             shadow = trigger.shadow or guard.shadow
             if hypercare:
+                if verdict.state == "erroring" and f"hypercare-errors:{trigger.name}" not in state.alerted:
+                    self._append(
+                        "rollout.alert",
+                        {
+                            "trigger": trigger.name,
+                            "key": f"hypercare-errors:{trigger.name}",
+                            "detail": f"hypercare: cannot measure: {verdict.detail}",
+                        },
+                    )
+                    state.alerted.add(f"hypercare-errors:{trigger.name}")
                 if verdict.fired and f"hypercare:{trigger.name}" not in state.alerted:
                     self._append(
                         "rollout.alert",
@@ -621,10 +648,24 @@ class Controller:
         and rollback procedure resolved, see :func:`golive.rollout.plan.resolve_guard`)."""
         from golive.rollout.plan import resolve_guard
 
-        if self.state().guard is not None:
+        state = self.state()
+        if state.guard is not None:
             raise ValueError("the rollout of this release has already started")
         resolved = resolve_guard(guard, runbook)
-        self._append("rollout.started", {"guard": resolved.model_dump(mode="json", by_alias=True)}, actor)
+        try:
+            self.store.append(
+                self.release_id,
+                "rollout.started",
+                actor,
+                {"guard": resolved.model_dump(mode="json", by_alias=True)},
+                expect_seq=state.seq,
+                at=self.clock.now(),
+            )
+        except ConflictError:
+            self._state = None
+            if self.state().guard is not None:
+                raise ValueError("the rollout of this release has already started") from None
+            raise
         return resolved
 
     def pause(self, reason: str, *, actor: str = ACTOR) -> None:
@@ -645,7 +686,11 @@ class Controller:
         if state.guard is None:
             raise ValueError("the rollout has not started")
         try:
-            await self._rollback(state.guard, reason=f"aborted: {reason}", trigger=None, actor=actor)
+            # wait for a controller's tick in progress: then this rollback is the only one acting
+            with self.store.acting_on(self.release_id, wait=60) as acting:
+                if not acting:
+                    raise ValueError("another controller kept acting on this release for a minute; try again")
+                await self._rollback(state.guard, reason=f"aborted: {reason}", trigger=None, actor=actor)
         finally:
             await self.ctx.close()
 

@@ -219,6 +219,8 @@ def _procedure_steps(items: list[Item]) -> list[ProcedureStep]:
     steps: list[ProcedureStep] = []
     for item in items:
         for check in item.checks:
+            if check.kind == "manual":
+                continue  # a person's step: golive cannot carry it out
             steps.append(
                 ProcedureStep(
                     text=item.text, line=item.line, item=item.id, check=check.model_dump(mode="json")

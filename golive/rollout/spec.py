@@ -83,6 +83,13 @@ class Step(_Spec):
     bake: Offset | None = None
     """How long to watch before the next step; ``None``: until promoted."""
 
+    @field_validator("bake")
+    @classmethod
+    def _not_negative(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value < timedelta(0):
+            raise ValueError("bake must not be negative")
+        return value
+
 
 class Component(_Spec):
     name: str = Field(min_length=1)
@@ -117,6 +124,19 @@ class TriggerSpec(_Spec):
     shadow: bool = False
     max_errors: int = Field(default=3, ge=1)
     inconclusive_timeout: Offset = timedelta(minutes=10)
+
+    @model_validator(mode="after")
+    def _durations(self) -> TriggerSpec:
+        if self.interval is not None and self.interval <= timedelta(0):
+            raise ValueError("interval must be positive")
+        if self.for_duration is not None and self.for_duration < timedelta(0):
+            raise ValueError("for must not be negative")
+        if self.inconclusive_timeout <= timedelta(0):
+            raise ValueError("inconclusive_timeout must be positive")
+        rules = [r for r in (self.for_duration, self.count, self.total) if r is not None]
+        if len(rules) > 1:
+            raise ValueError("a trigger has one rule over time: for, count or total")
+        return self
 
 
 class ProcedureStep(_Spec):
@@ -176,6 +196,14 @@ class RolloutGuard(_Spec):
 
     @model_validator(mode="after")
     def _consistent(self) -> RolloutGuard:
+        for name in ("interval", "hypercare_interval"):
+            value = getattr(self, name)
+            if value is not None and value <= timedelta(0):
+                raise ValueError(f"{name} must be positive")
+        for name in ("soak", "hypercare"):
+            value = getattr(self, name)
+            if value is not None and value < timedelta(0):
+                raise ValueError(f"{name} must not be negative")
         names = [t.name for t in self.triggers]
         if len(set(names)) != len(names):
             raise ValueError("trigger names must be unique")

@@ -187,42 +187,70 @@ class _Writer:
     # -- items -----------------------------------------------------------------
     def item_list(self, items: list[Item], indent: str, section: Section) -> None:
         number = 0
-        previous_kind: str | None = None
+        previous: Item | None = None
+        previous_numbered = False
         for item in items:
-            ordered = item.kind == "step"
-            if previous_kind is not None and (previous_kind == "step") != ordered:
+            # a task goes on a numbered list it follows; after a bold-only header
+            # step, a '- [ ]' bullet would import as that step's child
+            numbered = item.kind == "step" or (item.kind == "task" and previous_numbered)
+            if previous is not None and previous_numbered != numbered:
                 self.blank()
-            if ordered:
+                if indent == "" and self._captures(previous):
+                    # a bullet after a bold-only step is the step's child unless a break ends it
+                    self.emit("---")
+                    self.blank()
+            if numbered:
                 number += 1
-            marker = f"{number}. " if ordered else "- "
-            box = "" if item.kind != "task" else ("[x] " if item.checked else "[ ] ")
-            text_lines = item.text_raw.split("\n")
-            note = self.item_annotation(item, section)
-            first = text_lines[0] + (" " + note if note else "")
-            self.emit(indent + marker + box + first)
-            inner = indent + " " * len(marker)
-            self.emit(*(inner + ln for ln in text_lines[1:]))
-            for block in item.code_blocks:
-                self.code(block, inner)
-            for child_note in item.notes:
-                self.blank()
-                self.emit(*(inner + ln for ln in child_note.text.split("\n")))
-                self.blank()
-            if item.items:
-                self.item_list(item.items, inner, section)
-            previous_kind = "step" if ordered else "bullet"
-        last = items[-1] if items else None
-        if (
-            last is not None
-            and last.kind == "step"
-            and not last.items
-            and not last.code_blocks
-            and indent == ""
-            and _HEADER_STEP.match(last.text_raw)
-        ):
+            marker = f"{number}. " if numbered else "- "
+            self.item(item, indent, marker, section)
+            previous, previous_numbered = item, numbered
+        if previous is not None and previous_numbered and indent == "" and self._captures(previous):
             # a bold-only last step would capture what follows it; a break ends it
             self.blank()
             self.emit("---")
+
+    @staticmethod
+    def _captures(item: Item) -> bool:
+        """Whether a top-level step, written back, owns the lists and code that follow it."""
+        return (
+            item.kind == "step"
+            and not item.items
+            and not item.code_blocks
+            and bool(_HEADER_STEP.match(item.text_raw))
+        )
+
+    def item(self, item: Item, indent: str, marker: str, section: Section) -> None:
+        box = "" if item.kind != "task" else ("[x] " if item.checked else "[ ] ")
+        inner = indent + " " * len(marker)
+        note = self.item_annotation(item, section)
+        notes = list(item.notes)
+        if not item.text_raw and not box and notes and notes[0].kind == "html":
+            # the item starts with an HTML block ('- <br>'): it goes on the marker line, since
+            # an empty item then a blank line ends the item; an annotation after it would turn
+            # it into a paragraph, so that goes in a block of its own
+            html_lines = notes.pop(0).text.split("\n")
+            self.emit(
+                indent + marker + html_lines[0],
+                *((inner + ln) if ln.strip() else "" for ln in html_lines[1:]),
+            )
+            if note:
+                self.blank()
+                self.emit(inner + note)
+            if item.code_blocks or notes or item.items:
+                self.blank()  # an HTML block runs on to the next blank line
+        else:
+            text_lines = item.text_raw.split("\n")
+            first = text_lines[0] + (" " + note if note else "")
+            self.emit(indent + marker + box + first)
+            self.emit(*(inner + ln for ln in text_lines[1:]))
+        for block in item.code_blocks:
+            self.code(block, inner)
+        for child_note in notes:
+            self.blank()
+            self.emit(*(inner + ln for ln in child_note.text.split("\n")))
+            self.blank()
+        if item.items:
+            self.item_list(item.items, inner, section)
 
     def item_annotation(self, item: Item, section: Section) -> str:
         data: dict[str, Any] = dict(item.annotation)

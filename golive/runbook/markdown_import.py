@@ -18,6 +18,8 @@ from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.parser_block import ParserBlock
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 from golive.runbook.annotations import (
@@ -53,8 +55,31 @@ def markdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(front_matter_plugin)
     # CommonMark's preset stops nesting at 20 tokens (about 9 list levels) and
     # drops what is deeper; runbooks nest deeper than that
-    md.options["maxNesting"] = 100
+    md.options["maxNesting"] = MAX_NESTING
+    block = _BlockParser()
+    block.ruler = md.block.ruler
+    md.block = block
     return md
+
+
+MAX_NESTING = 100
+"""markdown-it's nesting limit in tokens: a list level is two (list and item), a quote one."""
+_TOO_DEEP = "golive_too_deep"
+
+
+class _BlockParser(ParserBlock):
+    """markdown-it's block parser, noting where it drops content nested too deep.
+
+    Past ``maxNesting`` markdown-it skips the rest of the container silently. The
+    0-based line of the first skipped non-blank line goes to ``env[_TOO_DEEP]``.
+    """
+
+    def tokenize(self, state: StateBlock, startLine: int, endLine: int) -> None:
+        if state.level >= state.md.options.maxNesting:
+            line = state.skipEmptyLines(startLine)
+            if line < endLine and state.sCount[line] >= state.blkIndent:
+                state.env.setdefault(_TOO_DEEP, []).append(line)
+        super().tokenize(state, startLine, endLine)
 
 
 class Node:
@@ -323,6 +348,17 @@ class _Importer:
             self.block(node, None)
         if env.get("references"):
             self.reference_definitions(env["references"])
+        for line in sorted(set(env.get(_TOO_DEEP, ()))):
+            self.warnings.append(
+                ImportWarning(
+                    message=(
+                        f"nested deeper than markdown-it's limit ({MAX_NESTING} levels: a list counts two, "
+                        "a quote one); this line and the rest of its list item or quote are not read"
+                    ),
+                    line=line + 1,
+                    file=self.file,
+                )
+            )
         return ParsedFile(
             file=self.file,
             sections=self.sections,
