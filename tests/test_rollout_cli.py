@@ -62,7 +62,7 @@ def _guard(base: str) -> dict[str, Any]:
     }
 
 
-def _started(tmp_path: Path, base: str) -> str:
+def _started(tmp_path: Path, base: str, *, go: bool = False) -> str:
     runbook = tmp_path / "runbook.md"
     runbook.write_text(RUNBOOK, encoding="utf-8")
     start = golive(
@@ -88,7 +88,17 @@ def _started(tmp_path: Path, base: str) -> str:
     guard.write_text(yaml.safe_dump({"rollout_guard": _guard(base)}), encoding="utf-8")
     refused = golive(tmp_path, "rollout", "start", rid, "--guard", str(guard), "--as", "mallory")
     assert refused.returncode == 2 and "mallory may not start the rollout" in one_line(refused)
-    started = golive(tmp_path, "rollout", "start", rid, "--guard", str(guard), "--as", "rm")
+    no_go = golive(tmp_path, "rollout", "start", rid, "--guard", str(guard), "--as", "rm")
+    assert no_go.returncode == 2 and "no GO/NO-GO decision is recorded" in one_line(no_go)
+    if go:
+        assert golive(tmp_path, "release", "assign", rid, "approver", "ana", "--as", "rm").returncode == 0
+        decided = golive(tmp_path, "decide", rid, "--record", "--go", "--as", "ana")
+        assert decided.returncode == 0, decided.stdout + decided.stderr
+        started = golive(tmp_path, "rollout", "start", rid, "--guard", str(guard), "--as", "rm")
+    else:
+        started = golive(
+            tmp_path, "rollout", "start", rid, "--guard", str(guard), "--as", "rm", "--without-go", "a drill"
+        )
     assert started.returncode == 0, started.stderr
     assert "rollback procedure step 1 (line 9): Restore the previous build" in started.stdout
     assert "worst-case detection" in started.stdout
@@ -97,7 +107,7 @@ def _started(tmp_path: Path, base: str) -> str:
 
 def test_rollout_run_completes_a_healthy_rollout(tmp_path: Path, target: Any) -> None:
     t, base = target
-    rid = _started(tmp_path, base)
+    rid = _started(tmp_path, base, go=True)
     run = golive(tmp_path, "rollout", "run", rid, "--speed", "120")
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.strip().splitlines()[-1] == "rollout completed"

@@ -546,7 +546,18 @@ def _attempt(index: int, attempt: int, target: Target, directory: Path, setup: S
         guard.write_text(GUARD.format(base=target.base), encoding="utf-8")
         with CLI:
             started = CliRunner().invoke(
-                cli, ["rollout", "start", rid, "--guard", str(guard), "--db", str(db)]
+                cli,
+                [
+                    "rollout",
+                    "start",
+                    rid,
+                    "--guard",
+                    str(guard),
+                    "--db",
+                    str(db),
+                    "--without-go",
+                    "crash test",
+                ],
             )
         if started.exit_code != 0:
             trace = "".join(traceback.format_exception(started.exception)) if started.exception else ""

@@ -142,20 +142,45 @@ _speed = click.option(
 @click.option(
     "--guard", "guard_file", type=click.Path(dir_okay=False), default=None, help="A rollout_guard YAML file."
 )
+@click.option(
+    "--without-go",
+    "without_go",
+    default=None,
+    metavar="REASON",
+    help="Start although no current GO is recorded (a drill, a test environment); the reason is recorded.",
+)
 @_db
 @_as
-def rollout_start(release_id: str, guard_file: str | None, db: str | None, actor: str | None) -> None:
-    """Record the start of RELEASE's guarded rollout, printing each trigger's worst-case detection time."""
+def rollout_start(
+    release_id: str, guard_file: str | None, without_go: str | None, db: str | None, actor: str | None
+) -> None:
+    """Record the start of RELEASE's guarded rollout, printing each trigger's worst-case detection time.
+
+    The release needs a recorded GO that is still current (golive decide RELEASE --record --go),
+    unless --without-go says why not."""
     from golive.durations import format_duration
     from golive.release.service import ReleaseService
     from golive.rollout.controller import _rule
 
     guard = _guard_for(release_id, db, guard_file)
     controller = _controller(release_id, db, 1.0)
+    from golive.config import load_config
+    from golive.release.service import ActionError
+
     who = _authorize(controller, "start", actor)
-    _, release_state = ReleaseService(controller.store).load(release_id)
+    service = ReleaseService(controller.store, load_config())
+    blocker = service.rollout_blocker(release_id)
+    if blocker is not None and not (without_go or "").strip():
+        raise ActionError(
+            f"{blocker}: record a GO first (golive decide {release_id} --record --go), "
+            "or give --without-go REASON",
+            location="--without-go",
+        )
+    _, release_state = service.load(release_id)
     try:
-        guard = controller.start(guard, release_state.runbook, actor=who)
+        guard = controller.start(
+            guard, release_state.runbook, actor=who, without_go=(without_go or "").strip() or None
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     from golive.rollout.triggers import worst_case_detection

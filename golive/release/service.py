@@ -573,6 +573,20 @@ class ReleaseService:
         state = self._act(release_id, build, actor)
         return decide(state, self.config, launch=release.launch_at, tz=release.launch_tz, now=self.clock())
 
+    def rollout_blocker(self, release_id: str) -> str | None:
+        """Why the release may not start its rollout yet, or None: a rollout
+        needs a recorded GO that is still current (same runbook revision, no gate
+        failed since, not older than the policy allows)."""
+        release, state = self.load(release_id)
+        if state.decision is None:
+            return "no GO/NO-GO decision is recorded"
+        if state.decision.decision != "GO":
+            return f"the recorded decision is {state.decision.decision}"
+        current = decide(state, self.config, launch=release.launch_at, tz=release.launch_tz, now=self.clock())
+        if current.recorded != "current":
+            return f"the recorded GO is {current.recorded}"
+        return None
+
     # -- status and audit ------------------------------------------------------------------
     def status(self, release_id: str) -> StatusReport:
         release, state = self.load(release_id)

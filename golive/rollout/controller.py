@@ -642,7 +642,12 @@ class Controller:
 
     # -- manual control -------------------------------------------------------------------
     def start(
-        self, guard: RolloutGuard, runbook: Runbook | None = None, *, actor: str = ACTOR
+        self,
+        guard: RolloutGuard,
+        runbook: Runbook | None = None,
+        *,
+        actor: str = ACTOR,
+        without_go: str | None = None,
     ) -> RolloutGuard:
         """Record the start, with the guard as it will run (the runbook's criteria
         and rollback procedure resolved, see :func:`golive.rollout.plan.resolve_guard`)."""
@@ -657,7 +662,10 @@ class Controller:
                 self.release_id,
                 "rollout.started",
                 actor,
-                {"guard": resolved.model_dump(mode="json", by_alias=True)},
+                {
+                    "guard": resolved.model_dump(mode="json", by_alias=True),
+                    **({"without_go": without_go} if without_go else {}),
+                },
                 expect_seq=state.seq,
                 at=self.clock.now(),
             )
