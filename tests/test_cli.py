@@ -218,10 +218,3 @@ def test_help_and_version() -> None:
     assert result.returncode == 0 and "show" in result.stdout and "lint" in result.stdout
     result = run_golive("--version")
     assert result.returncode == 0 and "golive" in result.stdout
-
-
-def test_demo_runs_to_the_end() -> None:
-    result = run_golive("demo")
-    assert result.returncode == 0, result.stderr
-    assert "export → import gives the same runbook" in result.stdout
-    assert "Demo finished." in result.stdout

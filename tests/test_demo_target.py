@@ -752,7 +752,7 @@ def test_golive_metric_check_reads_null_as_error(demo: Demo) -> None:
         spec = {
             "kind": "metric",
             "source": "http_json",
-            "url": "http://127.0.0.1:{target_port}/metrics/window?seconds=2",
+            "url": "http://127.0.0.1:{target_port}/metrics/window?seconds=0.5",
             "path": path,
             "expect": [breach],
         }
@@ -762,7 +762,7 @@ def test_golive_metric_check_reads_null_as_error(demo: Demo) -> None:
         finally:
             await ctx.close()
 
-    time.sleep(0.3)
+    time.sleep(0.8)  # the previous test's canary traffic leaves the half-second window
     at_zero = asyncio.run(measure("canary.error_rate", "value > 0.05"))
     assert at_zero.status == "error" and "null" in (at_zero.message or ""), at_zero
     assert asyncio.run(measure("stable.error_rate", "value > 0.05")).status == "failed"  # measured: ok

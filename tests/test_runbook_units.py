@@ -212,3 +212,12 @@ def test_document_annotation_metadata_rollout_policies() -> None:
     assert [p.rule for p in rb.policies] == ["no_friday"]
     with pytest.raises(InputError, match=r"rb\.md: steps\.0\.weight"):
         parse_runbook_text("<!-- golive: {rollout: [{steps: [{weight: lots}]}]} -->\n# T\n", "rb.md")
+
+
+def test_an_annotation_inside_backticks_is_prose_not_an_annotation() -> None:
+    from golive.runbook.annotations import find_annotations, strip_annotations
+
+    text = "annotate with `<!-- golive: {...} -->` comments <!-- golive: {id: real} -->"
+    assert find_annotations(text) == [" {id: real} "]
+    assert strip_annotations(text) == "annotate with `<!-- golive: {...} -->` comments"
+    assert find_annotations("``a `<!-- golive: {x: 1} -->` b``") == []

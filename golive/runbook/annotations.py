@@ -46,15 +46,37 @@ SECTION_KEYS = {"id", "gate", "owner", "phase", "contingency", "sign_off", "dura
 DOCUMENT_KEYS = {"gate_rules", "metadata", "rollout", "policies", "rollout_guard"}
 
 
+_CODE_SPAN_RE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+
+
+def _in_code(text: str) -> list[tuple[int, int]]:
+    """Where the code spans are: an annotation written inside backticks is an
+    example in prose (``<!-- golive: {...} -->``), not an annotation."""
+    return [m.span() for m in _CODE_SPAN_RE.finditer(text)] if "`" in text else []
+
+
+def _real(text: str) -> list[re.Match[str]]:
+    spans = _in_code(text)
+    return [m for m in ANNOTATION_RE.finditer(text) if not any(a <= m.start() < b for a, b in spans)]
+
+
 def find_annotations(text: str) -> list[str]:
-    return [m.group(1) for m in ANNOTATION_RE.finditer(text)]
+    return [m.group(1) for m in _real(text)]
 
 
 _STRIP_RE = re.compile(r"[ \t]*<!--\s*golive:.*?-->", re.S)
 
 
 def strip_annotations(text: str) -> str:
-    return _STRIP_RE.sub("", text).rstrip()
+    spans = _in_code(text)
+    if not spans:
+        return _STRIP_RE.sub("", text).rstrip()
+
+    def keep_code(match: re.Match[str]) -> str:
+        start = match.start() + len(match.group(0)) - len(match.group(0).lstrip(" \t"))
+        return match.group(0) if any(a <= start < b for a, b in spans) else ""
+
+    return _STRIP_RE.sub(keep_code, text).rstrip()
 
 
 def parse_annotation(body: str, *, location: str, allowed: set[str]) -> dict[str, Any]:
