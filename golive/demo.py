@@ -116,10 +116,11 @@ def run_demo(path: str | None = None, *, out_dir: str | None = None, prometheus:
     out.print("[bold]1. Read the runbook as the team wrote it[/bold]")
     render_runbook(load_runbook(runbook_path), out, summary=True)
 
+    why = "--no-prometheus" if prometheus is False else "Prometheus is not installed"
     metrics = (
         "a private Prometheus scraping the stand-in (PromQL triggers)"
         if use_prometheus
-        else "the stand-in's own metrics over HTTP (Prometheus is not installed)"
+        else f"the stand-in's own metrics over HTTP ({why})"
     )
     speed = PROMETHEUS_SPEED if use_prometheus else HTTP_SPEED
     results = []
