@@ -499,7 +499,8 @@ class Rehearsal:
             ctx=CheckContext(concurrency=10, values=dict(self.values)),
             on_event=self._rollout_event,
         )
-        self.controller.start(self.p.guard, self.p.runbook, actor=LEAD)
+        # the guard as it runs: the runbook's criteria and rollback procedure resolved
+        self.p.guard = self.controller.start(self.p.guard, self.p.runbook, actor=LEAD)
         self.stage = "rollout"
         self.view.stage = "rollout"
         self.rollout_started_at = self.clock.now()
