@@ -240,7 +240,7 @@ class _Writer:
                 self.blank()  # an HTML block runs on to the next blank line
         else:
             text_lines = item.text_raw.split("\n")
-            first = text_lines[0] + (" " + note if note else "")
+            first = " ".join(part for part in (text_lines[0], note) if part)  # "- <!-- -->": no extra indent
             self.emit(indent + marker + box + first)
             self.emit(*(inner + ln for ln in text_lines[1:]))
         for block in item.code_blocks:

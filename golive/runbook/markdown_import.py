@@ -70,15 +70,20 @@ _TOO_DEEP = "golive_too_deep"
 class _BlockParser(ParserBlock):
     """markdown-it's block parser, noting where it drops content nested too deep.
 
-    Past ``maxNesting`` markdown-it skips the rest of the container silently. The
-    0-based line of the first skipped non-blank line goes to ``env[_TOO_DEEP]``.
+    Past ``maxNesting`` markdown-it silently skips everything to the end of the
+    range it tokenizes: for a list item that is the rest of the document, or of the
+    quote that holds the list. The 0-based first and last non-blank lines skipped go
+    to ``env[_TOO_DEEP]``.
     """
 
     def tokenize(self, state: StateBlock, startLine: int, endLine: int) -> None:
         if state.level >= state.md.options.maxNesting:
             line = state.skipEmptyLines(startLine)
             if line < endLine and state.sCount[line] >= state.blkIndent:
-                state.env.setdefault(_TOO_DEEP, []).append(line)
+                last = endLine - 1
+                while last > line and state.isEmpty(last):
+                    last -= 1
+                state.env.setdefault(_TOO_DEEP, []).append((line, last))
         super().tokenize(state, startLine, endLine)
 
 
@@ -348,14 +353,15 @@ class _Importer:
             self.block(node, None)
         if env.get("references"):
             self.reference_definitions(env["references"])
-        for line in sorted(set(env.get(_TOO_DEEP, ()))):
+        for first, last in sorted(set(env.get(_TOO_DEEP, ()))):
+            lines = f"line {first + 1} is" if last == first else f"lines {first + 1}-{last + 1} are"
             self.warnings.append(
                 ImportWarning(
                     message=(
                         f"nested deeper than markdown-it's limit ({MAX_NESTING} levels: a list counts two, "
-                        "a quote one); this line and the rest of its list item or quote are not read"
+                        f"a quote one); {lines} not read"
                     ),
-                    line=line + 1,
+                    line=first + 1,
                     file=self.file,
                 )
             )
