@@ -13,21 +13,16 @@ import re
 from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
-from mdit_py_plugins.front_matter import front_matter_plugin
 
 from golive.runbook.export import semantic, to_markdown
 from golive.runbook.loader import load_runbook, parse_runbook_text
 from golive.runbook.model import CodeBlock, Item, Runbook, Section
+from tests.oracle import oracle_lines
 
 STYLES = Path(__file__).resolve().parent / "data" / "styles"
 STYLE_FILES = sorted(STYLES.glob("*.md"))
 
 # --- the oracle -------------------------------------------------------------------------
-
-_MD = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(front_matter_plugin)
-_MD.options["maxNesting"] = 100  # golive keeps lists nested deeper than CommonMark's preset (20)
-_BOX = re.compile(r"\[[ xX]\](?:[ \t\n]|$)")
 
 
 def decode(data: bytes) -> str:
@@ -38,27 +33,6 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def oracle(text: str) -> tuple[set[int], set[int]]:
-    """1-based lines of task items (a list item whose first block is a paragraph
-    starting with a GFM task box) and of code blocks (fence or indented)."""
-    tokens = _MD.parse(text)
-    tasks: set[int] = set()
-    codes: set[int] = set()
-    for index, token in enumerate(tokens):
-        if token.type == "list_item_open" and token.map:
-            following = tokens[index + 1 : index + 3]
-            if (
-                len(following) == 2
-                and following[0].type == "paragraph_open"
-                and following[1].type == "inline"
-                and _BOX.match(following[1].content)
-            ):
-                tasks.add(token.map[0] + 1)
-        elif token.type in ("fence", "code_block") and token.map:
-            codes.add(token.map[0] + 1)
-    return tasks, codes
 
 
 def load(name: str) -> Runbook:
@@ -128,7 +102,7 @@ def test_style_corpus_covers_the_styles() -> None:
 @pytest.mark.parametrize("path", STYLE_FILES, ids=lambda p: p.name)
 def test_style_file_nothing_dropped(path: Path) -> None:
     runbook = load_runbook(path)
-    want_tasks, want_codes = oracle(decode(path.read_bytes()))
+    want_tasks, want_codes = oracle_lines(decode(path.read_bytes()))
     tasks = runbook.task_items()
     codes = list(runbook.all_code_blocks())
     assert want_tasks, "every style file has task items"

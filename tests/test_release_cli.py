@@ -65,6 +65,33 @@ def golive(
     )
 
 
+def start_release(
+    tmp: Path,
+    runbook: Path,
+    *extra: str,
+    version: str = "2.1.0",
+    launch: str = "2026-12-01 09:00 Europe/London",
+) -> subprocess.CompletedProcess[str]:
+    """``golive release start`` of ``runbook`` for checkout in production, as rm."""
+    return golive(
+        tmp,
+        "release",
+        "start",
+        str(runbook),
+        "--service",
+        "checkout",
+        "--version",
+        version,
+        "--env",
+        "production",
+        "--launch",
+        launch,
+        "--as",
+        "rm",
+        *extra,
+    )
+
+
 def one_line(result: subprocess.CompletedProcess[str]) -> str:
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
@@ -79,23 +106,7 @@ def events_in(tmp: Path) -> int:
 def test_release_lifecycle_through_the_cli(tmp_path: Path) -> None:
     runbook = tmp_path / "runbook.md"
     runbook.write_text(RUNBOOK, encoding="utf-8")
-    start = golive(
-        tmp_path,
-        "release",
-        "start",
-        str(runbook),
-        "--service",
-        "checkout",
-        "--version",
-        "2.1.0",
-        "--env",
-        "production",
-        "--launch",
-        "2026-12-01 09:00 Europe/London",
-        "--as",
-        "rm",
-        "--json",
-    )
+    start = start_release(tmp_path, runbook, "--json")
     assert start.returncode == 0, start.stderr
     rid = json.loads(start.stdout)["id"]
     assert rid.startswith("checkout-")
@@ -156,22 +167,7 @@ def test_release_lifecycle_through_the_cli(tmp_path: Path) -> None:
     assert recorded.returncode == 0 and "recorded decision: current" in recorded.stdout
 
     # a launch on a Friday violates the runbook's own don't
-    friday = golive(
-        tmp_path,
-        "release",
-        "start",
-        str(runbook),
-        "--service",
-        "checkout",
-        "--version",
-        "2.1.1",
-        "--env",
-        "production",
-        "--launch",
-        "2026-12-04 09:00 Europe/London",
-        "--as",
-        "rm",
-    )
+    friday = start_release(tmp_path, runbook, version="2.1.1", launch="2026-12-04 09:00 Europe/London")
     fid = friday.stdout.strip()
     result = golive(tmp_path, "decide", fid, "--json")
     assert result.returncode == 1
@@ -191,22 +187,7 @@ def test_release_lifecycle_through_the_cli(tmp_path: Path) -> None:
 def test_release_upgrade_shows_the_diff(tmp_path: Path) -> None:
     runbook = tmp_path / "runbook.md"
     runbook.write_text(RUNBOOK, encoding="utf-8")
-    rid = golive(
-        tmp_path,
-        "release",
-        "start",
-        str(runbook),
-        "--service",
-        "checkout",
-        "--version",
-        "2.1.0",
-        "--env",
-        "production",
-        "--launch",
-        "2026-12-01 09:00 Europe/London",
-        "--as",
-        "rm",
-    ).stdout.strip()
+    rid = start_release(tmp_path, runbook).stdout.strip()
     runbook.write_text(
         RUNBOOK.replace("- [ ] Notify the team\n", "- [ ] Notify the team\n- [ ] Freeze the code\n")
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from tests.test_release_cli import golive, one_line
+from tests.test_release_cli import golive, one_line, start_release
 
 RUNBOOK = """# Checkout go-live
 
@@ -65,23 +65,7 @@ def _guard(base: str) -> dict[str, Any]:
 def _started(tmp_path: Path, base: str, *, go: bool = False) -> str:
     runbook = tmp_path / "runbook.md"
     runbook.write_text(RUNBOOK, encoding="utf-8")
-    start = golive(
-        tmp_path,
-        "release",
-        "start",
-        str(runbook),
-        "--service",
-        "checkout",
-        "--version",
-        "2.1.0",
-        "--env",
-        "production",
-        "--launch",
-        "2026-12-01 09:00 Europe/London",
-        "--as",
-        "rm",
-        "--json",
-    )
+    start = start_release(tmp_path, runbook, "--json")
     assert start.returncode == 0, start.stderr
     rid = str(json.loads(start.stdout)["id"])
     guard = tmp_path / "guard.yaml"

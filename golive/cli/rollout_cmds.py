@@ -94,11 +94,10 @@ def _controller(
     return Controller(store, release_id, clock=clock, values=values, on_event=on_event)
 
 
-def _guard_for(release_id: str, db: str | None, guard_file: str | None) -> Any:
+def _guard_for(runbook: Any, guard_file: str | None) -> Any:
+    """The guard of ``--guard FILE``, else of the release's runbook (annotation or overlay)."""
     from golive.errors import InputError
-    from golive.release.service import ReleaseService
     from golive.rollout.spec import RolloutGuard
-    from golive.store.events import EventStore
 
     if guard_file is not None:
         import yaml
@@ -112,8 +111,7 @@ def _guard_for(release_id: str, db: str | None, guard_file: str | None) -> Any:
             ) from None
         data = data.get("rollout_guard", data) if isinstance(data, dict) else data
     else:
-        _, state = ReleaseService(EventStore.open(db)).load(release_id)
-        data = state.runbook.rollout_guard
+        data = runbook.rollout_guard
         if data is None:
             raise InputError(
                 "the release's runbook declares no rollout_guard (give --guard FILE or use an overlay)",
@@ -159,27 +157,22 @@ def rollout_start(
     The release needs a recorded GO that is still current (golive decide RELEASE --record --go),
     unless --without-go says why not."""
     from golive.durations import format_duration
-    from golive.release.service import ReleaseService
+    from golive.release.service import ActionError
     from golive.rollout.controller import _rule
 
-    guard = _guard_for(release_id, db, guard_file)
     controller = _controller(release_id, db, 1.0)
-    from golive.config import load_config
-    from golive.release.service import ActionError
-
-    who = _authorize(controller, "start", actor)
-    service = ReleaseService(controller.store, load_config())
-    blocker = service.rollout_blocker(release_id)
+    who, service, release, state = _authorize(controller, "start", actor)
+    guard = _guard_for(state.runbook, guard_file)
+    blocker = service.rollout_blocker(release, state)
     if blocker is not None and not (without_go or "").strip():
         raise ActionError(
             f"{blocker}: record a GO first (golive decide {release_id} --record --go), "
             "or give --without-go REASON",
             location="--without-go",
         )
-    _, release_state = service.load(release_id)
     try:
         guard = controller.start(
-            guard, release_state.runbook, actor=who, without_go=(without_go or "").strip() or None
+            guard, state.runbook, actor=who, without_go=(without_go or "").strip() or None
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
@@ -255,8 +248,9 @@ MANAGE = frozenset({"start", "promote", "resume", "abort"})
 for anyone who holds a role in the release: whoever sees trouble may stop it."""
 
 
-def _authorize(controller: Any, action: str, actor: str | None) -> str:
-    """Who acts, checked on the server side of the CLI against the release's roles."""
+def _authorize(controller: Any, action: str, actor: str | None) -> tuple[str, Any, Any, Any]:
+    """Who acts, checked on the server side of the CLI against the release's roles;
+    with the release service, release and state read for it."""
     from golive.config import load_config
     from golive.release.service import APPROVER, ActionError, ReleaseService
 
@@ -270,7 +264,7 @@ def _authorize(controller: Any, action: str, actor: str | None) -> str:
         )
     if not manager and not state.roles_of(who):
         raise ActionError(f"{who} holds no role in {controller.release_id} and may not {action} its rollout")
-    return str(who)
+    return str(who), service, release, state
 
 
 def _manual(
@@ -286,7 +280,7 @@ def _manual(
     controller = _controller(release_id, db, 1.0)
     if controller.state().guard is None:
         raise click.ClickException(f"the rollout of {release_id} has not started")
-    who = _authorize(controller, action, actor)
+    who = _authorize(controller, action, actor)[0]
     try:
         if action == "promote":
             controller.promote(component, reason=reason, actor=who)
@@ -319,44 +313,25 @@ def rollout_promote(
     _manual("promote", release_id, db, reason, actor, component)
 
 
-@rollout.command("pause")
-@click.argument("release_id", metavar="RELEASE")
-@_reason
-@_db
-@_as
-def rollout_pause(release_id: str, reason: str, db: str | None, actor: str | None) -> None:
-    """Pause the rollout where it is."""
-    _manual("pause", release_id, db, reason, actor)
+def _manual_command(action: str, summary: str) -> None:
+    """``golive rollout pause|resume|abort|stop RELEASE --reason ...``: one shape, four actions."""
+
+    @rollout.command(action, help=summary)
+    @click.argument("release_id", metavar="RELEASE")
+    @_reason
+    @_db
+    @_as
+    def command(release_id: str, reason: str, db: str | None, actor: str | None) -> None:
+        _manual(action, release_id, db, reason, actor)
 
 
-@rollout.command("resume")
-@click.argument("release_id", metavar="RELEASE")
-@_reason
-@_db
-@_as
-def rollout_resume(release_id: str, reason: str, db: str | None, actor: str | None) -> None:
-    """Resume a paused rollout."""
-    _manual("resume", release_id, db, reason, actor)
-
-
-@rollout.command("abort")
-@click.argument("release_id", metavar="RELEASE")
-@_reason
-@_db
-@_as
-def rollout_abort(release_id: str, reason: str, db: str | None, actor: str | None) -> None:
-    """Abort: roll back now (at most once per release)."""
-    _manual("abort", release_id, db, reason, actor)
-
-
-@rollout.command("stop")
-@click.argument("release_id", metavar="RELEASE")
-@_reason
-@_db
-@_as
-def rollout_stop(release_id: str, reason: str, db: str | None, actor: str | None) -> None:
-    """Emergency stop: pause every rollout of the release at once."""
-    _manual("stop", release_id, db, reason, actor)
+for _action, _summary in (
+    ("pause", "Pause the rollout where it is."),
+    ("resume", "Resume a paused rollout."),
+    ("abort", "Abort: roll back now (at most once per release)."),
+    ("stop", "Emergency stop: pause every rollout of the release at once."),
+):
+    _manual_command(_action, _summary)
 
 
 @click.command()

@@ -573,11 +573,10 @@ class ReleaseService:
         state = self._act(release_id, build, actor)
         return decide(state, self.config, launch=release.launch_at, tz=release.launch_tz, now=self.clock())
 
-    def rollout_blocker(self, release_id: str) -> str | None:
+    def rollout_blocker(self, release: ReleaseRow, state: ReleaseState) -> str | None:
         """Why the release may not start its rollout yet, or None: a rollout
         needs a recorded GO that is still current (same runbook revision, no gate
         failed since, not older than the policy allows)."""
-        release, state = self.load(release_id)
         if state.decision is None:
             return "no GO/NO-GO decision is recorded"
         if state.decision.decision != "GO":

@@ -522,7 +522,7 @@ class _Builder:
                 )
             )
         for step in rollout.steps:
-            if step.ok is not False and step.ok is not None:
+            if step.ok:
                 continue
             retried = next(
                 (
