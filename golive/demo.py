@@ -89,7 +89,13 @@ def prometheus_guard(guard: Any) -> Any:
     return guard.model_copy(update={"triggers": triggers})
 
 
-def run_demo(path: str | None = None, *, out_dir: str | None = None, prometheus: bool | None = None) -> int:
+def run_demo(
+    path: str | None = None,
+    *,
+    out_dir: str | None = None,
+    prometheus: bool | None = None,
+    now: datetime,
+) -> int:
     """Run the demo; returns the exit code (0 when both releases ended as they must).
     ``prometheus``: None uses it when installed; True requires it; False never."""
     from rich.rule import Rule
@@ -108,7 +114,10 @@ def run_demo(path: str | None = None, *, out_dir: str | None = None, prometheus:
         raise InputError(
             "prometheus is not installed (scripts/setup-system.sh installs it)", location="--prometheus"
         )
-    base = Path(out_dir) if out_dir else Path("demo-output") / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    start = now  # the command's clock, read once
+    base = (
+        Path(out_dir) if out_dir else Path("demo-output") / start.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    )
     if base.exists() and any(base.iterdir()):
         raise InputError(f"{base} is not empty", location="--out")
 
@@ -138,7 +147,8 @@ def run_demo(path: str | None = None, *, out_dir: str | None = None, prometheus:
             speed=speed,
             faults=list(faults),
             out_dir=base / ("healthy" if not faults else "faulty"),
-            launch=_next_launch(),
+            launch=_next_launch(start),
+            now=start,
         )
         if use_prometheus:
             prepared.guard = prometheus_guard(prepared.guard)
@@ -169,9 +179,9 @@ def run_demo(path: str | None = None, *, out_dir: str | None = None, prometheus:
     return 0 if passed else 1
 
 
-def _next_launch() -> datetime:
+def _next_launch(now: datetime) -> datetime:
     """Tomorrow 09:00 UTC (moved by the runbook's own policies if it must)."""
-    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    tomorrow = now.astimezone(UTC) + timedelta(days=1)
     return tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
 
 

@@ -5,8 +5,9 @@ path stays the same."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,10 @@ if TYPE_CHECKING:
     import aiohttp
 
 __all__ = ["Attestation", "CheckContext"]
+
+
+def _system_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,8 @@ class CheckContext:
     attestations: dict[str, Attestation] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
     """Values golive interpolates into commands and URLs: {version}, {env}, ..."""
+    now: Callable[[], datetime] = field(default_factory=lambda: _system_now)
+    """The command's clock: when a check ran, a certificate's days left, a file's age."""
     _session: aiohttp.ClientSession | None = None
 
     def __post_init__(self) -> None:

@@ -8,7 +8,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -161,7 +161,7 @@ async def _attempt(
 
 
 async def run_check(check: PreparedCheck, ctx: CheckContext) -> CheckResult:
-    started = datetime.now(UTC)
+    started = ctx.now()
     clock = time.perf_counter()
     attempts = 0
     status = "error"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from golive.checks.context import CheckContext
@@ -44,6 +45,7 @@ def check_runbook(
     on_selected: Callable[[list[PreparedCheck]], None] | None = None,
     on_start: Callable[[PreparedCheck], None] | None = None,
     on_result: Callable[[PreparedCheck, CheckResult], None] | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> CheckRun:
     """Load a runbook, select its checks and run them; bad input raises InputError."""
     from golive.errors import InputError
@@ -69,5 +71,7 @@ def check_runbook(
         on_selected(chosen)
     base = Path(runbook.file).resolve().parent if runbook.file else Path.cwd()
     ctx = CheckContext(base_dir=base, concurrency=concurrency, values=dict(values or {}))
+    if now is not None:
+        ctx.now = now
     results = asyncio.run(run_checks(chosen, ctx, on_start=on_start, on_result=on_result)) if chosen else []
     return CheckRun(runbook=runbook, checks=chosen, results=results)

@@ -204,6 +204,7 @@ def check(
     passed (manual checks are skipped), 1 when any failed or could not measure.
     """
     from golive.checks.service import check_runbook
+    from golive.cli.context import command_clock
     from golive.cli.render import CheckProgress, console, render_check_results
 
     pairs: dict[str, str] = {}
@@ -225,6 +226,7 @@ def check(
             values=pairs,
             on_selected=progress.selected,
             on_result=progress.done,
+            now=command_clock().now,
         )
     if as_json:
         import json
@@ -281,9 +283,12 @@ def demo(runbook_path: str | None, out_dir: str | None, prometheus: bool | None)
     back by itself. Both post-deployment reports are written. Exit 0 when the
     first release completed and the second rolled back.
     """
+    from golive.cli.context import command_clock
     from golive.demo import run_demo
 
-    raise SystemExit(run_demo(runbook_path, out_dir=out_dir, prometheus=prometheus))
+    raise SystemExit(
+        run_demo(runbook_path, out_dir=out_dir, prometheus=prometheus, now=command_clock().now())
+    )
 
 
 @cli.command()

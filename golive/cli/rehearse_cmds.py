@@ -71,6 +71,7 @@ def rehearse(
     Exit 0 when the release completed, 1 when it rolled back, paused or was
     aborted (a failed gate or a NO-GO before T-0), 2 on bad input.
     """
+    from golive.cli.context import command_clock
     from golive.rehearse import Rehearsal, prepare
 
     when = None
@@ -78,7 +79,15 @@ def rehearse(
         from golive.timeparse import parse_launch
 
         when = parse_launch(launch)
-    prepared = prepare(runbook, overlay=overlay, speed=speed, faults=faults, out_dir=out_dir, launch=when)
+    prepared = prepare(
+        runbook,
+        overlay=overlay,
+        speed=speed,
+        faults=faults,
+        out_dir=out_dir,
+        launch=when,
+        now=command_clock().now(),
+    )
     if as_json:
         result = Rehearsal(prepared).run()
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))

@@ -4,13 +4,12 @@ Thin: each command parses input, calls :class:`golive.release.service.ReleaseSer
 and renders the result. The database is ``--db`` or ``GOLIVE_DATABASE_URL``
 (default: SQLite in golive's data directory). Every action has an actor:
 ``--as``, else ``GOLIVE_ACTOR``, else ``actor`` in golive.toml, else your login.
-``GOLIVE_NOW`` (an ISO time) fixes the clock, for rehearsals and tests.
+``GOLIVE_NOW`` (a time) sets where the command's one clock starts (:mod:`golive.clock`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -32,18 +31,11 @@ def _common(func: F) -> F:
 
 
 def _service(db: str | None) -> Any:
+    from golive.cli.context import command_clock, open_store
     from golive.config import load_config
     from golive.release.service import ReleaseService
-    from golive.store.events import EventStore
 
-    clock = None
-    fixed = os.environ.get("GOLIVE_NOW")
-    if fixed:
-        from golive.timeparse import parse_launch
-
-        when = parse_launch(fixed, field="GOLIVE_NOW")
-        clock = lambda: when  # noqa: E731
-    return ReleaseService(EventStore.open(db), load_config(), clock=clock)
+    return ReleaseService(open_store(db), load_config(), clock=command_clock().now)
 
 
 def _echo_json(data: Any) -> None:

@@ -34,10 +34,10 @@ def report(release_id: str, out_dir: str, db: str | None) -> None:
     """
     from pathlib import Path
 
+    from golive.cli.context import open_store
     from golive.report import write_report
-    from golive.store.events import EventStore
 
-    store = EventStore.open(db)
+    store = open_store(db)
     try:
         files = write_report(store, release_id, Path(out_dir))
     finally:

@@ -76,20 +76,16 @@ def rollout_plan(runbook: str, overlay: str | None, interval: str, as_json: bool
 def _controller(
     release_id: str, db: str | None, speed: float, on_event: Any = None, store: Any = None
 ) -> Any:
-    from golive.clock import ScaledClock, SystemClock
+    from golive.cli.context import command_clock, open_store
+    from golive.clock import compressed
     from golive.rollout.controller import Controller
-    from golive.store.events import EventStore
 
-    store = store or EventStore.open(db)
+    store = store or open_store(db)
     release = store.get_release(release_id)
     events = store.events(release_id)
-    if speed == 1:
-        clock: Any = SystemClock()
-    else:
-        # a compressed timeline continues from the last recorded event: a restart
-        # neither shortens nor restarts a bake
-        anchor = events[-1].at if events else None
-        clock = ScaledClock(speed, anchor=anchor)
+    # a compressed timeline continues from the last recorded event: a restart
+    # neither shortens nor restarts a bake
+    clock = compressed(command_clock(), speed, events[-1].at if events else None)
     values = {"version": release.version, "env": release.env, "service": release.service}
     return Controller(store, release_id, clock=clock, values=values, on_event=on_event)
 
@@ -254,7 +250,7 @@ def _authorize(controller: Any, action: str, actor: str | None) -> tuple[str, An
     from golive.config import load_config
     from golive.release.service import APPROVER, ActionError, ReleaseService
 
-    service = ReleaseService(controller.store, load_config())
+    service = ReleaseService(controller.store, load_config(), clock=controller.clock.now)
     who = service.config.whoami(actor)
     release, state = service.load(controller.release_id)
     manager = who == release.created_by or APPROVER in state.roles_of(who)
@@ -342,9 +338,9 @@ def serve(db: str | None, speed: float, once: bool) -> None:
     """Run the rollout controller for every release with an active rollout until interrupted."""
     import asyncio
 
-    from golive.store.events import EventStore
+    from golive.cli.context import open_store
 
-    store = EventStore.open(db)  # one store (one connection pool) for every release
+    store = open_store(db)  # one store (one connection pool) for every release
     controllers: dict[str, Any] = {}
     finished: set[str] = set()
     seen: dict[str, int] = {}  # releases without a rollout: the last event looked at

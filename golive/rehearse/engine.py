@@ -135,7 +135,7 @@ class Rehearsal:
         p = self.p
         p.out_dir.mkdir(parents=True, exist_ok=True)
         db = p.out_dir / "golive.db"
-        store = EventStore.open(str(db))
+        store = EventStore.open(str(db), clock=self.clock)
         standin: StandIn | None = None
         release_id = ""
         try:

@@ -446,6 +446,7 @@ class ReleaseService:
                 **(values or {}),
             },
             attestations=attestations,
+            now=self.clock,
         )
         results = asyncio.run(run_checks(prepared, ctx)) if prepared else []
         entries = [

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from golive.clock import Clock, SystemClock
 from golive.errors import GoliveError, InputError, NotFoundError
 
 __all__ = [
@@ -156,18 +157,23 @@ class EventStore:
     """Storage behind one narrow interface; the same contract tests run on
     SQLite and PostgreSQL."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Any, clock: Clock | None = None) -> None:
         self.engine = engine
+        self.clock: Clock = clock or SystemClock()
+        """The time of an append that names none: the command's own clock."""
 
     @classmethod
-    def open(cls, url: str | None = None, *, migrate: bool = True) -> EventStore:
+    def open(cls, url: str | None = None, *, migrate: bool = True, clock: Clock | None = None) -> EventStore:
         from golive.store.db import make_engine
         from golive.store.db import migrate as run_migrations
 
         engine = make_engine(url)
         if migrate:
             run_migrations(engine)
-        return cls(engine)
+        return cls(engine, clock)
+
+    def _now(self, at: datetime | None = None) -> datetime:
+        return _utc(at or self.clock.now())
 
     def close(self) -> None:
         self.engine.dispose()
@@ -194,7 +200,7 @@ class EventStore:
                             title=title[: _LIMITS["title"]],
                             source=source,
                             model=model_json,
-                            created_at=datetime.now(UTC),
+                            created_at=self._now(),
                         )
                     )
         except IntegrityError:
@@ -228,8 +234,8 @@ class EventStore:
     ) -> str:
         from golive.store.schema import releases
 
-        rid = release_id or new_release_id(service)
-        when = _utc(at or datetime.now(UTC))
+        when = self._now(at)
+        rid = release_id or new_release_id(service, when)
         for what, value in (
             ("service", service),
             ("version", version),
@@ -311,9 +317,7 @@ class EventStore:
         for attempt in range(5):
             try:
                 with self._writer().begin() as conn:
-                    return self._append_in(
-                        conn, release_id, entries, expect_seq, _utc(at or datetime.now(UTC))
-                    )
+                    return self._append_in(conn, release_id, entries, expect_seq, self._now(at))
             except IntegrityError as exc:
                 if not _is_sequence_race(exc):
                     # not two writers racing for the same seq: the database rejected the row
@@ -415,7 +419,7 @@ class EventStore:
 
         from golive.store.schema import rollbacks
 
-        when = _utc(at or datetime.now(UTC))
+        when = self._now(at)
         try:
             with self._writer().begin() as conn:
                 (event,) = self._append_in(
@@ -623,11 +627,11 @@ def _release(row: Any) -> ReleaseRow:
     )
 
 
-def new_release_id(service: str) -> str:
+def new_release_id(service: str, at: datetime) -> str:
     import re
 
     slug = "-".join(re.findall(r"[a-z0-9]+", service.lower()))[:20] or "release"
-    return f"{slug}-{datetime.now(UTC):%Y%m%d}-{secrets.token_hex(3)}"
+    return f"{slug}-{_utc(at):%Y%m%d}-{secrets.token_hex(3)}"
 
 
 def iter_types(events: Iterable[Event], *types: str) -> list[Event]:

@@ -149,7 +149,7 @@ class FileKind(CheckKind):
         except OSError as exc:
             raise MeasurementError(f"cannot read {path}: {exc.strerror or exc}") from None
         modified = datetime.fromtimestamp(info.st_mtime, UTC)
-        age = timedelta(seconds=int((datetime.now(UTC) - modified).total_seconds()))
+        age = timedelta(seconds=int((ctx.now() - modified).total_seconds()))
         is_file = stat.S_ISREG(info.st_mode)
         values: dict[str, Any] = {
             "exists": True,

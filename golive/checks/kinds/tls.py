@@ -34,7 +34,6 @@ import ipaddress
 import math
 import os
 import ssl
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -198,7 +197,7 @@ class TlsKind(CheckKind):
             raise MeasurementError(f"cannot connect to {where}: {_reason(exc)}") from None
 
         cert = x509.load_der_x509_certificate(der)
-        now = datetime.now(UTC)
+        now = ctx.now()
         not_before = cert.not_valid_before_utc
         not_after = cert.not_valid_after_utc
         days_left = math.floor((not_after - now).total_seconds() / 86400)
