@@ -25,25 +25,47 @@ answers ``GET /metrics/window`` with the last few real seconds of traffic.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from golive.demo_target.faults import FAULT_KINDS, ROLES, Role
+from golive.demo_target.faults import FAULT_KINDS, ROLES, Effects, Role
 from golive.demo_target.window import Window
 
-if TYPE_CHECKING:
-    from golive.demo_target.state import Target
-
-__all__ = ["CONTENT_TYPE", "LATENCY_BUCKETS", "Metrics", "VersionStats"]
+__all__ = ["CONTENT_TYPE", "LATENCY_BUCKETS", "Metrics", "Observed", "VersionStats"]
 
 # The classic text format every Prometheus reads (the names here need no UTF-8 escaping).
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
+
+
+class Observed(Protocol):
+    """What the metrics read from the target (:class:`~golive.demo_target.state.Target`
+    is one): its clock, and at scrape time its weight, faults, builds, rollback,
+    components and kill switches."""
+
+    @property
+    def clock(self) -> Callable[[], float]: ...
+
+    @property
+    def weight(self) -> int | float: ...
+
+    @property
+    def rolled_back(self) -> bool: ...
+
+    @property
+    def components(self) -> Mapping[str, Mapping[str, Any]]: ...
+
+    @property
+    def features(self) -> Mapping[str, bool]: ...
+
+    def effects(self, role: Role) -> Effects: ...
+
+    def build(self, role: Role) -> str: ...
 
 
 @dataclass
@@ -58,7 +80,7 @@ class VersionStats:
 class _StateCollector(Collector):
     """Gauges read from the target's state at scrape time (never stale)."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Observed) -> None:
         self._target = target
 
     def collect(self) -> Iterable[Metric]:
@@ -124,7 +146,7 @@ class _WithoutCreated(Collector):
 class Metrics:
     """Counters and the latency histogram, fed by real and synthetic requests alike."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Observed) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "http_requests",

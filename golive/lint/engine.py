@@ -1,8 +1,11 @@
-"""The lint engine: findings, the rule interface, the context rules read, and ``lint``.
+"""The lint engine: findings, the rule interface, the context rules read, and
+:func:`run_rules`, which runs a list of rules over a runbook.
 
 A rule is a small function over a :class:`LintContext` that yields
-:class:`Finding` values. Built-in rules live in :mod:`golive.lint.rules` and plug
-in through the same :class:`Rule` value a third-party rule would use::
+:class:`Finding` values. The engine knows no rule: built-in rules live in
+:mod:`golive.lint.rules`, register with :func:`golive.lint.registry.rule` and are
+loaded by :mod:`golive.lint.builtin`, and a third-party rule is the same
+:class:`Rule` value::
 
     from golive.lint import BUILTIN_RULES, Rule, lint
 
@@ -24,10 +27,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from golive.errors import InputError
-from golive.runbook.loader import NATIVE_SUFFIXES, load_runbook, read_text
+from golive.runbook.loader import NATIVE_SUFFIXES, read_text
 from golive.runbook.model import CodeBlock, Item, Runbook, Section
 
-__all__ = ["SEVERITIES", "Finding", "LintContext", "Rule", "Severity", "lint", "lint_path", "read_sources"]
+__all__ = ["SEVERITIES", "Finding", "LintContext", "Rule", "Severity", "read_sources", "run_rules"]
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -151,24 +154,14 @@ def read_sources(runbook: Runbook, path: str | Path | None = None) -> dict[str |
     return {name: read_text(main.parent / name)[0].split("\n") for name in names}
 
 
-def lint(
+def run_rules(
     runbook: Runbook,
+    rules: Sequence[Rule],
     *,
     sources: dict[str | None, list[str]] | None = None,
     launch: datetime | None = None,
-    rules: Sequence[Rule] | None = None,
 ) -> list[Finding]:
-    """Every finding of ``rules`` (default: the built-in rules), sorted by file, line, rule.
-
-    ``sources`` maps each runbook file (the model's ``file`` values; ``None`` or
-    the main file's name for the main file) to its lines. Without it the files are
-    read from beside ``runbook.file`` when that exists; rules that scan raw text
-    see nothing for a runbook that has no file.
-    """
-    if rules is None:
-        from golive.lint.rules import BUILTIN_RULES
-
-        rules = BUILTIN_RULES
+    """Every finding of ``rules``, sorted by file, line, rule (see :func:`golive.lint.lint`)."""
     if sources is None:
         sources = _sources_on_disk(runbook)
     ctx = LintContext(runbook=runbook, launch=launch)
@@ -187,14 +180,3 @@ def _sources_on_disk(runbook: Runbook) -> dict[str | None, list[str]]:
         return read_sources(runbook)
     except InputError:
         return {}
-
-
-def lint_path(
-    path: str | Path, overlay: str | Path | None = None, launch: datetime | None = None
-) -> tuple[Runbook, list[Finding]]:
-    """Load a runbook (Markdown with its linked files, or native YAML) and lint it.
-
-    Bad input raises :class:`golive.errors.InputError` as :func:`load_runbook` does.
-    """
-    runbook = load_runbook(path, overlay)
-    return runbook, lint(runbook, sources=read_sources(runbook, path), launch=launch)

@@ -1,36 +1,22 @@
 """The built-in lint rules: what makes a runbook unsafe to run, with file:line.
 
 Each rule is a function over a :class:`~golive.lint.engine.LintContext`, registered
-in :data:`BUILTIN_RULES` by :func:`rule`, the same :class:`~golive.lint.engine.Rule`
-value a third-party rule uses.
+in :data:`~golive.lint.registry.BUILTIN_RULES` by :func:`~golive.lint.registry.rule`
+when this module is imported (:mod:`golive.lint.builtin` does), the same
+:class:`~golive.lint.engine.Rule` value a third-party rule uses.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 
-from golive.lint.engine import Finding, LintContext, Rule, Severity
+from golive.lint.engine import Finding, LintContext, Severity
+from golive.lint.registry import BUILTIN_RULES, rule
 from golive.runbook.model import CodeBlock, Contact, Item, Section
 from golive.runbook.text import clean_title, find_placeholders, normalize, strip_markdown
 
 __all__ = ["BUILTIN_RULES", "rule"]
-
-BUILTIN_RULES: list[Rule] = []
-"""The built-in rules, in the order they run."""
-
-_Check = Callable[[LintContext], Iterable[Finding]]
-
-
-def rule(name: str, severity: Severity, description: str) -> Callable[[_Check], _Check]:
-    """Register a check function as a built-in rule."""
-
-    def register(check: _Check) -> _Check:
-        BUILTIN_RULES.append(Rule(name=name, severity=severity, description=description, check=check))
-        return check
-
-    return register
-
 
 _Where = tuple[str, int]
 _WORK_CONTEXTS = ("normal", "contingency")

@@ -10,12 +10,16 @@ The rules (each reads one kind of phrase) live in :mod:`golive.suggest.web`
 (curl lines, request lines, URLs, response fields, health endpoints, homepage,
 tls, dns), :mod:`golive.suggest.ops` (env, thresholds -> metric, log markers,
 backups -> file) and :mod:`golive.suggest.commands` (verification commands);
-the PromQL templates in :mod:`golive.suggest.promql`.
+the PromQL templates in :mod:`golive.suggest.promql`. :mod:`golive.suggest.engine`
+runs rules and knows none of them; :mod:`golive.suggest.builtin` names the
+built-in rule modules and :mod:`golive.suggest.api` runs them.
 """
 
 from __future__ import annotations
 
-from golive.suggest.engine import Draft, Miss, Subject, SuggestContext, SuggestRule, all_rules, suggest
+from golive.suggest.api import suggest
+from golive.suggest.builtin import all_rules
+from golive.suggest.engine import Draft, Miss, Subject, SuggestContext, SuggestRule
 from golive.suggest.render import render_overlay
 from golive.suggest.report import Proposal, SuggestReport, Unresolved
 

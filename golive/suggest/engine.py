@@ -4,6 +4,10 @@ what the rules compile, and count how much of the runbook could be compiled.
 A rule reads one *subject* (an item, or the code blocks of a section that has no
 item to hold them) and yields :class:`Draft` checks or :class:`Miss` notes (it
 recognised something a machine could verify but could not compile it).
+
+The engine knows no rule: rule modules make their ``@rule`` decorator with
+:func:`registry`, :mod:`golive.suggest.builtin` names the built-in ones, and
+:func:`golive.suggest.suggest` runs them unless given others.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from golive.runbook.model import CodeBlock, InlineCode, Item, Runbook, Section
 from golive.suggest.report import Proposal, SuggestReport, Unresolved
 from golive.suggest.shell import block_lines, find_curl, parse_curl
 
-__all__ = ["Draft", "Miss", "Subject", "SuggestContext", "SuggestRule", "all_rules", "registry", "suggest"]
+__all__ = ["Draft", "Miss", "Subject", "SuggestContext", "SuggestRule", "registry", "run_rules"]
 
 _URL = re.compile(r"https?://[^\s\"'<>()\[\]`|]+")
 
@@ -182,14 +186,6 @@ def registry(rules: list[SuggestRule]) -> Callable[..., Callable[[RuleFunc], Rul
     return rule
 
 
-def all_rules() -> list[SuggestRule]:
-    """The built-in rules in the order they run: requests first (later rules add
-    to the http checks they made), then operational facts."""
-    from golive.suggest import commands, ops, web
-
-    return [*web.RULES, *ops.RULES, *commands.RULES]
-
-
 def _subjects(runbook: Runbook) -> Iterator[Subject]:
     """Items in document order, each section's own code blocks after its items."""
     for section in runbook.walk_sections():
@@ -274,21 +270,21 @@ def _invalid(draft: Draft, message: str) -> str:
     return f"compiled check does not validate: {message}"
 
 
-def suggest(
+def run_rules(
     runbook: Runbook,
+    rules: list[SuggestRule],
     *,
     base_url: str | None = None,
     host: str | None = None,
     prometheus_url: str | None = None,
     timeout: str | None = None,
-    rules: list[SuggestRule] | None = None,
 ) -> SuggestReport:
-    """Propose checks for the runbook's items that have none, from their own words."""
+    """Propose checks for the runbook's items that have none, by ``rules``
+    (see :func:`golive.suggest.suggest`)."""
     from golive.checks.errors import CheckSpecError
     from golive.checks.runner import prepare_check
 
     base_url, host, prometheus_url, timeout = _options(base_url, host, prometheus_url, timeout)
-    active = all_rules() if rules is None else rules
     ctx = SuggestContext.build(
         runbook, base_url=base_url, host=host, prometheus_url=prometheus_url, timeout=timeout
     )
@@ -306,7 +302,7 @@ def suggest(
                 continue
         drafts: list[Draft] = []
         misses: list[Miss] = []
-        for entry in active:
+        for entry in rules:
             if entry.items_only and item is None:
                 continue
             for out in entry.func(subject, ctx, drafts):

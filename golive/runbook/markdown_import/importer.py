@@ -1,26 +1,11 @@
-"""Markdown -> runbook structure, with markdown-it-py's source positions.
-
-This module turns one Markdown file into sections, items, code blocks, tables and
-notes, each with its 1-based source line, and records the annotations and links it
-meets. What the structure *means* (schedules, gates, thresholds, sign-offs, roles)
-is worked out afterwards by :mod:`golive.runbook.derive`, once linked files and
-overlays are merged in.
-
-Nothing is dropped: content that maps to nothing special becomes a note of its
-section.
-"""
+"""The importer: one Markdown file's block tree walked into sections, items, code
+blocks, tables and notes (each with its source line), with the annotations and
+links it meets: a :class:`ParsedFile`."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
-
-from markdown_it import MarkdownIt
-from markdown_it.parser_block import ParserBlock
-from markdown_it.rules_block import StateBlock
-from markdown_it.token import Token
 
 from golive.runbook.annotations import (
     DOCUMENT_KEYS,
@@ -31,252 +16,22 @@ from golive.runbook.annotations import (
     parse_fence_info,
     strip_annotations,
 )
-from golive.runbook.model import (
-    CodeBlock,
-    ImportWarning,
-    InlineCode,
-    Item,
-    Link,
-    Note,
-    Section,
-    Table,
-    TableRow,
+from golive.runbook.markdown_import.base import ImporterBase, LinkRef, ParsedFile, SectionState
+from golive.runbook.markdown_import.classify import code_block_runnable
+from golive.runbook.markdown_import.inline import inline_links, inline_plain
+from golive.runbook.markdown_import.parser import (
+    MAX_NESTING,
+    TOO_DEEP,
+    Node,
+    build_tree,
+    has_structure,
+    markdown_parser,
+    text_of,
 )
-from golive.runbook.text import clean_title, repair_text, strip_markdown
+from golive.runbook.model import CodeBlock, ImportWarning, Item, Link, Note, Section, Table, TableRow
+from golive.runbook.text import clean_title, strip_markdown
 
-__all__ = ["ParsedFile", "classify_inline_code", "code_block_runnable", "markdown_parser", "parse_markdown"]
-
-
-@lru_cache(maxsize=1)
-def markdown_parser() -> MarkdownIt:
-    """The CommonMark parser golive uses (tables, strikethrough, front matter)."""
-    from mdit_py_plugins.front_matter import front_matter_plugin
-
-    md = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(front_matter_plugin)
-    # CommonMark's preset stops nesting at 20 tokens (about 9 list levels) and
-    # drops what is deeper; runbooks nest deeper than that
-    md.options["maxNesting"] = MAX_NESTING
-    block = _BlockParser()
-    block.ruler = md.block.ruler
-    md.block = block
-    return md
-
-
-MAX_NESTING = 100
-"""markdown-it's nesting limit in tokens: a list level is two (list and item), a quote one."""
-_TOO_DEEP = "golive_too_deep"
-
-
-class _BlockParser(ParserBlock):
-    """markdown-it's block parser, noting where it drops content nested too deep.
-
-    Past ``maxNesting`` markdown-it silently skips everything to the end of the
-    range it tokenizes: for a list item that is the rest of the document, or of the
-    quote that holds the list. The 0-based first and last non-blank lines skipped go
-    to ``env[_TOO_DEEP]``.
-    """
-
-    def tokenize(self, state: StateBlock, startLine: int, endLine: int) -> None:
-        if state.level >= state.md.options.maxNesting:
-            line = state.skipEmptyLines(startLine)
-            if line < endLine and state.sCount[line] >= state.blkIndent:
-                last = endLine - 1
-                while last > line and state.isEmpty(last):
-                    last -= 1
-                state.env.setdefault(_TOO_DEEP, []).append((line, last))
-        super().tokenize(state, startLine, endLine)
-
-
-class Node:
-    """A block of the document: markdown-it's flat tokens nested by open/close.
-
-    Lighter than ``markdown_it.tree.Node`` (import runs at most 2x the
-    bare parser's time; see benchmarks/bench_import.py).
-    """
-
-    __slots__ = ("children", "content", "info", "inline", "map", "markup", "tag", "token", "type")
-
-    def __init__(self, token: Token, kind: str) -> None:
-        self.token = token
-        self.type = kind
-        self.tag = token.tag
-        self.markup = token.markup
-        self.map = token.map
-        self.info = token.info
-        self.content = token.content
-        self.children: list[Node] = []
-        self.inline: list[Token] = token.children or []
-
-
-def build_tree(tokens: list[Token]) -> list[Node]:
-    root: list[Node] = []
-    stack: list[Node] = []
-    for token in tokens:
-        if token.nesting == 1:
-            node = Node(token, token.type[:-5])
-            (stack[-1].children if stack else root).append(node)
-            stack.append(node)
-        elif token.nesting == -1:
-            if stack:
-                stack.pop()
-        else:
-            (stack[-1].children if stack else root).append(Node(token, token.type))
-    return root
-
-
-def inline_plain(inline: list[Token]) -> str:
-    """The text a reader sees: emphasis and link syntax gone, code spans verbatim
-    (``payments-*`` keeps its star), golive annotations left out."""
-    parts: list[str] = []
-    for token in inline:
-        kind = token.type
-        if kind in ("text", "code_inline"):
-            parts.append(token.content)
-        elif kind in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif kind == "image" or (kind == "html_inline" and not token.content.lstrip().startswith("<!--")):
-            parts.append(token.content)
-    return "".join(parts)
-
-
-def inline_code_spans(inline: list[Token]) -> list[str]:
-    return [t.content for t in inline if t.type == "code_inline"]
-
-
-def inline_links(inline: list[Token]) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    href: str | None = None
-    text: list[str] = []
-    for token in inline:
-        if token.type == "link_open":
-            href = str(token.attrs.get("href", ""))
-            text = []
-        elif token.type == "link_close" and href is not None:
-            out.append((href, "".join(text)))
-            href = None
-        elif href is not None and token.type in ("text", "code_inline"):
-            text.append(token.content)
-    return out
-
-
-@dataclass
-class LinkRef:
-    target: str
-    text: str
-    line: int
-    section: Section | None
-
-
-@dataclass
-class ParsedFile:
-    """One Markdown file's structure, before meaning is derived."""
-
-    file: str | None
-    sections: list[Section]
-    title: str | None
-    title_raw: str | None
-    front_matter: dict[str, Any]
-    metadata_fields: list[tuple[str, str, int, int]]
-    annotations: dict[int, tuple[Any, dict[str, Any], str]]
-    document_annotation: dict[str, Any]
-    links: list[LinkRef]
-    warnings: list[ImportWarning]
-    labels: dict[int, str] = field(default_factory=dict)
-
-
-# --- classification helpers -------------------------------------------------
-
-_SHELL_LANGS = {"bash", "sh", "shell", "zsh", "ksh", "console", "shell-session", "shellsession", "terminal"}
-_PYTHON_LINE = re.compile(
-    r"^\s*(?:@\w+(?:\.\w+)*\(|(?:async\s+)?def\s+\w+\s*\(|class\s+\w+.*:\s*$|from\s+\w+(?:\.\w+)*\s+import\s|"
-    r"import\s+\w+\s*$|if\s+.+:\s*$|raise\s+\w+|return\s+[{\[(\w])"
-)
-_DNS_LINE = re.compile(
-    r"^\s*(?:[\w.@*-]+\.?\s+)?(?:\d+\s+)?(?:IN\s+)?(?:A|AAAA|CNAME|MX|TXT|NS|SRV|CAA|ALIAS)\s+\S+", re.I
-)
-_QUOTED_LINE = re.compile(r"""^\s*(?:"[^"]*"|'[^']*')\s*$""")
-_KNOWN_COMMANDS = frozenset(
-    """npm npx yarn pnpm cd pytest python python3 pip pip3 curl wget git docker docker-compose kubectl helm
-    terraform alembic make eas expo psql pg_dump pg_restore netlify fastlane bash sh node go cargo ls cat grep
-    jq redis-cli systemctl ssh scp aws gcloud az flutter dart supabase heroku fly flyctl ansible mvn gradle
-    ./gradlew rake bundle rails php composer dotnet java openssl dig nslookup nc telnet sudo export echo
-    mongosh mysql sqlite3 uvicorn gunicorn celery vercel firebase gh tar rsync""".split()  # noqa: SIM905
-)
-_HTTP_METHOD = re.compile(r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\s+\S+")
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]{2,}(?:=\S*)?$")
-_PATHISH = re.compile(
-    r"^(?:[\w.-]*/[\w./{}:-]*|[\w-]+\.(?:md|py|tsx?|jsx?|json|ya?ml|toml|sh|sql|txt|env|cfg|ini))$"
-)
-
-
-def classify_inline_code(code: str) -> str:
-    text = code.strip()
-    if _HTTP_METHOD.match(text):
-        return "http"
-    if _ENV_NAME.match(text):
-        return "env"
-    first = text.split()[0] if text.split() else ""
-    if first in _KNOWN_COMMANDS or first.startswith("./") or (" && " in text and " " in text):
-        return "command"
-    if _PATHISH.match(text):
-        return "path"
-    return "literal"
-
-
-def code_block_runnable(language: str | None, code: str) -> tuple[bool, str]:
-    """Whether golive may run a block, and why not when it may not."""
-    if language is None:
-        return False, "no language given; mark it ```sh to make it runnable"
-    if language not in _SHELL_LANGS:
-        return False, f"{language} is not a shell language; kept as reference"
-    lines = [ln for ln in code.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
-        return False, "only comments; nothing to run"
-    if any(_PYTHON_LINE.match(ln) for ln in lines):
-        return False, "contains Python, not shell; kept as reference"
-    if all(_QUOTED_LINE.match(ln) for ln in lines):
-        return False, "quoted text (log lines or markers), not commands; kept as reference"
-    if all(_DNS_LINE.match(ln) for ln in lines):
-        return False, "DNS records, not commands; kept as reference"
-    if not _quotes_balanced(code):
-        return False, "not valid shell (unbalanced quotes); kept as reference"
-    return True, ""
-
-
-def _quotes_balanced(code: str) -> bool:
-    """Whether every quote in a shell text is closed (comments ignored)."""
-    if "'" not in code and '"' not in code:
-        return True
-    quote: str | None = None
-    escaped = False
-    at_word_start = True
-    skip_comment = False
-    for ch in code:
-        if skip_comment:
-            if ch == "\n":
-                skip_comment = False
-                at_word_start = True
-            continue
-        if escaped:
-            escaped = False
-            continue
-        if quote == "'":
-            if ch == "'":
-                quote = None
-            continue
-        if ch == "\\":
-            escaped = True
-            continue
-        if quote == '"':
-            if ch == '"':
-                quote = None
-            continue
-        if ch in "'\"":
-            quote = ch
-        elif ch == "#" and at_word_start:
-            skip_comment = True
-        at_word_start = ch in " \t\n;&|("
-    return quote is None
+__all__ = ["LinkRef", "ParsedFile", "parse_markdown"]
 
 
 _CHECKLIST_TITLE = re.compile(
@@ -300,51 +55,8 @@ _MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s*")
 _HEADER_STEP = re.compile(r"^\s*\*\*[^*]+\*\*\s*(?:\([^)]*\))?\s*:?\s*$")
 
 
-@dataclass
-class _State:
-    section: Section
-    label: str | None = None
-    step: Item | None = None
-    fresh: bool = True
-    checklist: bool | None = None
-    last_list: list[Item] = field(default_factory=list)
-
-
-class _Importer:
-    def __init__(self, text: str, file: str | None) -> None:
-        self.file = file
-        self.raw_lines = text.split("\n")
-        self.text = repair_text(text)
-        self.text_lines = self.text.split("\n")
-        self.sections: list[Section] = []
-        self.stack: list[Section] = []
-        self.preamble: Section | None = None
-        self.title: str | None = None
-        self.title_raw: str | None = None
-        self.front_matter: dict[str, Any] = {}
-        self.metadata_fields: list[tuple[str, str, int, int]] = []
-        self.annotations: dict[int, tuple[Any, dict[str, Any], str]] = {}
-        self.document_annotation: dict[str, Any] = {}
-        self.links: list[LinkRef] = []
-        self.warnings: list[ImportWarning] = []
-        self.labels: dict[int, str] = {}
-        self.state: _State | None = None
-
-    # -- positions --------------------------------------------------------
-    def loc(self, line: int) -> str:
-        return f"{self.file or '<runbook>'}:{line}"
-
-    @staticmethod
-    def line_of(node: Node) -> int:
-        return (node.map[0] + 1) if node.map else 0
-
-    # -- containers -------------------------------------------------------
-    def current(self) -> _State:
-        if self.state is None:
-            self.preamble = Section(id="", title="", title_raw="", level=0, line=1, file=self.file)
-            self.sections.append(self.preamble)
-            self.state = _State(self.preamble)
-        return self.state
+class _Importer(ImporterBase):
+    """The rules for each kind of block, over :class:`ImporterBase`'s state."""
 
     def run(self) -> ParsedFile:
         env: dict[str, Any] = {}
@@ -353,7 +65,7 @@ class _Importer:
             self.block(node, None)
         if env.get("references"):
             self.reference_definitions(env["references"])
-        for first, last in sorted(set(env.get(_TOO_DEEP, ()))):
+        for first, last in sorted(set(env.get(TOO_DEEP, ()))):
             lines = f"line {first + 1} is" if last == first else f"lines {first + 1}-{last + 1} are"
             self.warnings.append(
                 ImportWarning(
@@ -435,7 +147,7 @@ class _Importer:
         else:
             self.sections.append(section)
         self.stack.append(section)
-        self.state = _State(section)
+        self.state = SectionState(section)
 
     def paragraph(self, node: Node, parent: Item | None) -> None:
         inline = node.children[0] if node.children else None
@@ -491,7 +203,7 @@ class _Importer:
     def is_header_step(item: Item) -> bool:
         return not item.items and not item.code_blocks and bool(_HEADER_STEP.match(item.text_raw))
 
-    def checklist_context(self, state: _State) -> bool:
+    def checklist_context(self, state: SectionState) -> bool:
         if state.label is not None:
             return not _NOTE_LABEL.search(state.label)
         if state.checklist is None:
@@ -501,7 +213,7 @@ class _Importer:
                 state.checklist = any(_CHECKLIST_TITLE.search(s.title) for s in self.stack)
         return state.checklist
 
-    def list_item(self, node: Node, ordered: bool, host: Item | None, state: _State) -> Item | None:
+    def list_item(self, node: Node, ordered: bool, host: Item | None, state: SectionState) -> Item | None:
         line = self.line_of(node)
         children = list(node.children)
         content = ""
@@ -540,13 +252,13 @@ class _Importer:
             checked = box.group(1) in "xX"
             content = content[box.end() :]
         kind = "task" if box else ("step" if ordered else "bullet")
-        structured = _has_structure(children)
+        structured = has_structure(children)
         is_item = kind != "bullet" or host is not None or self.checklist_context(state) or structured
         if first_inline is not None:
             self.collect_links(first_inline, line, state.section)
         if not is_item:
             # blocks under the bullet stay separate blocks (a blank line between)
-            text = "\n\n".join([content, *(_text_of(c).rstrip("\n") for c in children)]).strip("\n")
+            text = "\n\n".join([content, *(text_of(c).rstrip("\n") for c in children)]).strip("\n")
             state.section.notes.append(Note(text=text, line=line, file=self.file, kind="bullet"))
             return None
         annotation: dict[str, Any] = {}
@@ -585,7 +297,7 @@ class _Importer:
                 for grandchild in child.children:
                     self.list_item(grandchild, child.type == "ordered_list", item, state)
             elif child.type == "heading":
-                self.note(_text_of(child), self.line_of(child), "paragraph", item)
+                self.note(text_of(child), self.line_of(child), "paragraph", item)
             else:
                 self.block(child, item)
         return item
@@ -721,57 +433,6 @@ class _Importer:
                 )
             )
             self.note(node.content, 1, "front_matter", None)
-
-    def note(self, text: str, line: int, kind: str, parent: Item | None) -> None:
-        note = Note(text=text.rstrip("\n"), line=line, file=self.file, kind=kind)
-        if parent is not None:
-            parent.notes.append(note)
-        else:
-            self.current().section.notes.append(note)
-
-    def annotate(self, target: Any, data: dict[str, Any], line: int) -> None:
-        key = id(target)
-        if key in self.annotations:
-            self.annotations[key][1].update(data)
-        else:
-            self.annotations[key] = (target, dict(data), self.loc(line))
-        if "id" in data:
-            if not isinstance(data["id"], str | int) or not str(data["id"]).strip():
-                from golive.errors import RunbookFormatError
-
-                raise RunbookFormatError(
-                    "annotation 'id' must be a non-empty string", location=self.loc(line)
-                )
-            target.id = str(data["id"])
-
-    # -- inline -----------------------------------------------------------
-    def inline_code(self, inline: Node, line: int) -> list[InlineCode]:
-        return [
-            InlineCode(code=code, kind=classify_inline_code(code), line=line, file=self.file)
-            for code in inline_code_spans(inline.inline)
-        ]
-
-    def collect_links(self, inline: Node, line: int, section: Section | None) -> None:
-        if "[" not in inline.content:
-            return
-        for href, text in inline_links(inline.inline):
-            self.links.append(LinkRef(target=href, text=clean_title(text), line=line, section=section))
-
-
-def _has_structure(children: list[Node]) -> bool:
-    """Whether blocks under a bullet hold items or code (they are never dropped)."""
-    for child in children:
-        if child.type in ("bullet_list", "ordered_list", "list_item", "fence", "code_block"):
-            return True
-        if _has_structure(child.children):
-            return True
-    return False
-
-
-def _text_of(node: Node) -> str:
-    if node.type in ("inline", "fence", "code_block", "html_block"):
-        return node.content
-    return "\n".join(p for p in (_text_of(c) for c in node.children) if p)
 
 
 def parse_markdown(text: str, file: str | None = None) -> ParsedFile:
