@@ -29,7 +29,7 @@ PY
 # the files whose tests read a clock or hold dates (launch times, GO age, due
 # and overdue items, rehearsals, reports, the store's times); the Prometheus
 # scenarios are left out: Prometheus itself keeps the real time
-exec "$BIN/pytest" -n "${GOLIVE_TEST_WORKERS:-auto}" -q -p no:cacheprovider \
+exec "$BIN/pytest" -n "${GOLIVE_TEST_WORKERS:-auto}" -q -p no:cacheprovider -W ignore::pytest.PytestAssertRewriteWarning \
     tests/test_clock.py \
     tests/test_release_cli.py \
     tests/test_rollout_cli.py \

@@ -147,6 +147,30 @@ def release_upgrade(
     click.echo(f"{diff['unchanged']} items unchanged; " + ("applied" if diff["applied"] else "not applied"))
 
 
+@release.command("reconfigure")
+@click.argument("release_id", metavar="RELEASE")
+@click.option("--json", "as_json", is_flag=True, help="Print what changed as JSON.")
+@_common
+def release_reconfigure(release_id: str, as_json: bool, db: str | None, actor: str | None) -> None:
+    """Make golive.toml as it is now the configuration in force for RELEASE (approver role).
+
+    A release decides with the people, quorum and policy recorded in its log at its
+    start; a changed golive.toml takes effect only through this command, which
+    records what changed. A change of people or quorum makes a recorded GO stale."""
+    svc = _service(db)
+    outcome = svc.reconfigure(release_id, actor=svc.config.whoami(actor))
+    if as_json:
+        _echo_json(outcome)
+        return
+    if not outcome["applied"]:
+        click.echo(f"{release_id}: golive.toml matches the configuration in force; nothing recorded")
+        return
+    for change in outcome["changes"]:
+        click.echo(f"  {change}")
+    stale = "; the recorded GO, if any, is now stale" if outcome["affects_go"] else ""
+    click.echo(f"{release_id} reconfigured{stale}")
+
+
 @release.command("item")
 @click.argument("action", type=click.Choice(["start", "done", "fail", "skip", "reopen"]))
 @click.argument("release_id", metavar="RELEASE")
@@ -336,6 +360,7 @@ def _status_json(report: Any) -> dict[str, Any]:
         "waivers": [
             {"target": w.target, "by": w.by, "reason": w.reason} for w in report.state.waivers.values()
         ],
+        "config": report.state.config,
     }
 
 

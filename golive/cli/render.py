@@ -371,3 +371,8 @@ def render_status(report: StatusReport, out: Console) -> None:
             out.print(f"  - {escape(reason)}")
         if decision.recorded:
             out.print(f"Recorded decision: {escape(decision.recorded)}")
+    from golive.config import describe_record
+
+    out.print("[bold]Configuration in force[/] (from the log; golive release reconfigure changes it):")
+    for line in describe_record(report.state.config):
+        out.print(f"  {escape(line)}")

@@ -152,6 +152,8 @@ def decide(state: ReleaseState, config: Config, *, launch: datetime, tz: str, no
                 decision.recorded = "stale: the runbook was upgraded after the GO"
             elif recorded.gate_epoch != state.gate_epoch:
                 decision.recorded = "stale: a gate failed after the GO"
+            elif recorded.config_epoch != state.config_epoch:
+                decision.recorded = "stale: the release was reconfigured (people or quorum) after the GO"
             elif now - recorded.at > config.policy.go_max_age:
                 decision.recorded = f"stale: the GO is older than {config.policy.go_max_age}"
             else:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from golive.config import Config
+from golive.config import Config, config_changes, config_from_record, config_record
 from golive.errors import InputError, NotFoundError
 from golive.release.decide import Decision, decide, policy_violations, required_signoffs, valid_signoffs
 from golive.release.schedule import Window, item_windows, phase_windows
@@ -70,6 +70,8 @@ class StatusReport:
     overdue: list[tuple[Item, Window]] = field(default_factory=list)
     next_gate: Item | None = None
     decision: Decision | None = None
+    config: Config | None = None
+    """The configuration in force, from the release's log."""
 
 
 class ReleaseService:
@@ -113,11 +115,16 @@ class ReleaseService:
             folded = state.seq - before
         if folded >= SNAPSHOT_EVERY and state.last_hash:
             self.store.put_state(release.id, state.seq, state.last_hash, state_to_json(state))
-        for role, people in self.config.people.items():
+        for role, people in self.in_force(state).people.items():
             for person in people:
                 if person not in state.people.setdefault(role, []):
                     state.people[role].append(person)
         return release, state
+
+    def in_force(self, state: ReleaseState) -> Config:
+        """The configuration in force for the release: as its log records it (at start and at
+        each ``reconfigure``), never golive.toml as it is today."""
+        return config_from_record(state.config)
 
     def _act(
         self,
@@ -180,6 +187,7 @@ class ReleaseService:
                     "env": env,
                     "launch": launch.isoformat(),
                     "tz": tz,
+                    "config": config_record(self.config),
                 },
             ),
             at=self.clock(),
@@ -258,6 +266,34 @@ class ReleaseService:
         self._act(release_id, build, actor)
         diff["applied"] = True
         return diff
+
+    def reconfigure(self, release_id: str, *, actor: str) -> dict[str, Any]:
+        """Make golive.toml as it is now (``self.config``) the configuration in force for
+        the release, by an approver: recorded with what changed. A change of people or
+        quorum makes a recorded GO stale. Nothing is recorded when nothing changed."""
+        new = config_record(self.config)
+        outcome: dict[str, Any] = {"applied": False, "changes": [], "affects_go": False}
+
+        def build(_release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
+            if APPROVER not in state.roles_of(actor):
+                raise ActionError(
+                    f"reconfiguring a release needs the {APPROVER} role; {actor} does not hold it"
+                )
+            changes = [(what, how) for what, how in config_changes(state.config, new) if what != "source"]
+            outcome["changes"] = [f"{what} {how}" for what, how in changes]
+            outcome["affects_go"] = any(what in ("people", "quorum") for what, _ in changes)
+            if not changes:
+                return []
+            outcome["applied"] = True
+            return [
+                (
+                    "release.reconfigured",
+                    {"config": new, "changes": outcome["changes"], "affects_go": outcome["affects_go"]},
+                )
+            ]
+
+        self._act(release_id, build, actor)
+        return outcome
 
     # -- people --------------------------------------------------------------------
     def _may_manage(self, release: ReleaseRow, state: ReleaseState, actor: str) -> bool:
@@ -473,7 +509,7 @@ class ReleaseService:
     # -- sign-offs, waivers, decisions -------------------------------------------------
     def signoff(self, release_id: str, role: str, *, actor: str, note: str = "") -> ReleaseState:
         def build(release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
-            needed = required_signoffs(state, self.config)
+            needed = required_signoffs(state, self.in_force(state))
             canonical = next((r for r in needed if r.lower() == role.lower()), None)
             if canonical is None:
                 raise ActionError(
@@ -525,7 +561,9 @@ class ReleaseService:
             if target.startswith("policy:"):
                 violated = {
                     pid
-                    for pid, _ in policy_violations(state, self.config, release.launch_at, release.launch_tz)
+                    for pid, _ in policy_violations(
+                        state, self.in_force(state), release.launch_at, release.launch_tz
+                    )
                 }
                 if target not in violated:
                     raise ActionError(f"{target} is not violated by this release")
@@ -547,16 +585,14 @@ class ReleaseService:
         """Compute the decision; with ``record`` append it (approver role). With
         ``expect_go`` recording fails, writing nothing, unless the decision is GO."""
         release, state = self.load(release_id)
-        decision = decide(
-            state, self.config, launch=release.launch_at, tz=release.launch_tz, now=self.clock()
-        )
+        decision = self._decide(release, state)
         if not record:
             return decision
 
         def build(rel: ReleaseRow, fresh: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
             if APPROVER not in fresh.roles_of(actor):
                 raise ActionError(f"recording a decision needs the {APPROVER} role; {actor} does not hold it")
-            current = decide(fresh, self.config, launch=rel.launch_at, tz=rel.launch_tz, now=self.clock())
+            current = self._decide(rel, fresh)
             if expect_go and not current.go:
                 raise ActionError("cannot record GO: " + "; ".join(current.reasons))
             return [
@@ -567,12 +603,22 @@ class ReleaseService:
                         "reasons": current.reasons,
                         "revision": fresh.revision,
                         "gate_epoch": fresh.gate_epoch,
+                        "config_epoch": fresh.config_epoch,
                     },
                 )
             ]
 
         state = self._act(release_id, build, actor)
-        return decide(state, self.config, launch=release.launch_at, tz=release.launch_tz, now=self.clock())
+        return self._decide(release, state)
+
+    def _decide(self, release: ReleaseRow, state: ReleaseState, now: datetime | None = None) -> Decision:
+        return decide(
+            state,
+            self.in_force(state),
+            launch=release.launch_at,
+            tz=release.launch_tz,
+            now=now or self.clock(),
+        )
 
     def rollout_blocker(self, release: ReleaseRow, state: ReleaseState) -> str | None:
         """Why the release may not start its rollout yet, or None: a rollout
@@ -582,7 +628,7 @@ class ReleaseService:
             return "no GO/NO-GO decision is recorded"
         if state.decision.decision != "GO":
             return f"the recorded decision is {state.decision.decision}"
-        current = decide(state, self.config, launch=release.launch_at, tz=release.launch_tz, now=self.clock())
+        current = self._decide(release, state)
         if current.recorded != "current":
             return f"the recorded GO is {current.recorded}"
         return None
@@ -627,7 +673,8 @@ class ReleaseService:
             if state.gate_holds(gate.id) is not True and not gate.optional:
                 report.next_gate = gate
                 break
-        report.decision = decide(state, self.config, launch=release.launch_at, tz=release.launch_tz, now=now)
+        report.decision = self._decide(release, state, now)
+        report.config = self.in_force(state)
         return report
 
     def audit(self, release_id: str) -> AuditReport:

@@ -2,7 +2,8 @@
 
 Event types (``data`` fields):
 
-- ``release.started`` {runbook, content_hash, snapshot, service, version, env, launch}
+- ``release.started`` {runbook, content_hash, snapshot, service, version, env, launch, config}
+- ``release.reconfigured`` {config, changes, affects_go}: the configuration in force from now on
 - ``release.upgraded`` {snapshot, content_hash, added, removed, changed, renamed}
 - ``role.assigned`` {role, person} / ``role.unassigned`` {role, person}
 - ``item.started`` / ``item.done`` / ``item.failed`` {item, note?}; ``item.skipped`` {item, reason}
@@ -121,6 +122,7 @@ class DecisionRecord:
     reasons: list[str]
     revision: int
     gate_epoch: int
+    config_epoch: int = 0
 
 
 @dataclass
@@ -142,6 +144,11 @@ class ReleaseState:
     snapshot: str = ""
     last_hash: str = ""
     gate_ids: set[str] = field(default_factory=set)
+    config: dict[str, Any] | None = None
+    """The configuration in force, as the log records it (golive.config.config_record);
+    None for a release recorded before golive kept it."""
+    config_epoch: int = 0
+    """Counts the reconfigurations that changed people or quorum: a GO recorded before one is stale."""
 
     def __post_init__(self) -> None:
         self.gate_ids = {item.id for item in self.runbook.gates()}
@@ -242,8 +249,11 @@ def state_to_json(state: ReleaseState) -> str:
             decision.reasons,
             decision.revision,
             decision.gate_epoch,
+            decision.config_epoch,
         ],
         "comments": [[_iso(a), b, c] for a, b, c in state.comments],
+        "config": state.config,
+        "config_epoch": state.config_epoch,
     }
     return json.dumps(data, separators=(",", ":"), default=str)
 
@@ -290,11 +300,13 @@ def state_from_json(text: str, runbook: Runbook) -> ReleaseState:
         k: Waiver(target=k, by=b, at=_need(_dt(a)), reason=r) for k, (b, a, r) in data["waivers"].items()
     }
     if data["decision"] is not None:
-        d, b, a, reasons, rv, ge = data["decision"]
+        d, b, a, reasons, rv, ge, ce = data["decision"]
         state.decision = DecisionRecord(
-            decision=d, by=b, at=_need(_dt(a)), reasons=reasons, revision=rv, gate_epoch=ge
+            decision=d, by=b, at=_need(_dt(a)), reasons=reasons, revision=rv, gate_epoch=ge, config_epoch=ce
         )
     state.comments = [(_need(_dt(a)), b, c) for a, b, c in data["comments"]]
+    state.config = data["config"]
+    state.config_epoch = data["config_epoch"]
     return state
 
 
@@ -310,6 +322,12 @@ def _apply(state: ReleaseState, event: Event, load_snapshot: Any) -> None:
     if kind == "release.started":
         state.started_by = event.actor
         state.started_at = event.at
+        state.config = data.get("config")
+        return
+    if kind == "release.reconfigured":
+        state.config = data["config"]
+        if data.get("affects_go"):
+            state.config_epoch += 1
         return
     if kind == "release.upgraded":
         state.snapshot = data["snapshot"]
@@ -399,6 +417,7 @@ def _apply(state: ReleaseState, event: Event, load_snapshot: Any) -> None:
             reasons=list(data.get("reasons", [])),
             revision=data["revision"],
             gate_epoch=data["gate_epoch"],
+            config_epoch=data.get("config_epoch", 0),
         )
         return
     # unknown event types (from a newer golive) are kept in the log and ignored here

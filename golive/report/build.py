@@ -25,7 +25,7 @@ from golive.report.context import ReportContext
 from golive.report.fields import metric_fields, summary_fields, target_rows
 from golive.report.issues import find_issues
 from golive.report.model import NOT_RECORDED, CheckRow, Field, Report, SignOffEntry
-from golive.report.records import decision_info, gate_records, item_records, requirements
+from golive.report.records import configuration, decision_info, gate_records, item_records, requirements
 from golive.report.rollout import rollout_report
 from golive.report.runbook import write_back
 from golive.report.text import clean, md, one_line
@@ -129,6 +129,7 @@ def _assemble(ctx: ReportContext) -> Report:
         timeline=timeline_entries(ctx, rollout),
         gates=gate_records(ctx),
         requirements=requirements(ctx),
+        configuration=configuration(ctx),
         signoffs=[
             SignOffEntry(
                 role=clean(s.role),

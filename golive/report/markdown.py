@@ -201,6 +201,7 @@ def render_markdown(report: Report, *, chart: str | None = None, runbook: str | 
             f"{md(decision.standing)}" + (f" (reasons: {reasons})" if reasons else "")
         )
     out.append("")
+    out += ["### Configuration in force", "", *(f"- {md(line)}" for line in report.configuration), ""]
     out += ["## Timeline", ""]
     out += _table(
         ["time", "T", "who", "what"],

@@ -353,6 +353,8 @@ class Report:
     decision: DecisionInfo | None
     rollout: RolloutReport | None
     items: list[ItemRecord]
+    configuration: list[str]
+    """The configuration in force (people, quorum, policy, waivers), from the log."""
     runbook_markdown: str
     runbook_origin: str
     """``source`` (the team's own Markdown, annotated) or ``export`` (the stored model

@@ -36,7 +36,7 @@ def gate_records(ctx: ReportContext) -> list[GateRecord]:
 
 
 def requirements(ctx: ReportContext) -> list[Requirement]:
-    from golive.config import Config
+    from golive.config import config_from_record
     from golive.release.decide import required_signoffs
 
     valid = valid_signoffs(ctx.state)
@@ -46,7 +46,7 @@ def requirements(ctx: ReportContext) -> list[Requirement]:
             quorum=quorum,
             signed_by=sorted({clean(s.by) for s in valid if s.role == role}),
         )
-        for role, quorum in required_signoffs(ctx.state, Config()).items()
+        for role, quorum in required_signoffs(ctx.state, config_from_record(ctx.state.config)).items()
     ]
 
 
@@ -107,4 +107,17 @@ def item_records(ctx: ReportContext, rollout: RolloutReport | None) -> list[Item
                 procedure=procedure.get(item_id, []),
             )
         )
+    return out
+
+
+def configuration(ctx: ReportContext) -> list[str]:
+    """The configuration in force as the log records it (people, quorum, policy, who may
+    waive), then each reconfiguration with who recorded it and what changed."""
+    from golive.config import describe_record
+
+    out = [clean(line) for line in describe_record(ctx.state.config)]
+    for event in ctx.events:
+        if event.type == "release.reconfigured":
+            changes = "; ".join(clean(c) for c in event.data.get("changes", []))
+            out.append(f"reconfigured at {ctx.when(event.at).local} by {clean(event.actor)}: {changes}")
     return out
