@@ -58,7 +58,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -70,12 +70,11 @@ from golive.release.service import ReleaseService
 from golive.rollout.controller import Controller, RolloutState
 from golive.rollout.spec import RolloutGuard
 from golive.store.events import Event, EventStore
-from golive.timeparse import parse_launch
 from tests.conftest import ROOT
 from tests.services import ScrapingPrometheus, require, start_prometheus_for
 
 SPEED = 60  # one virtual minute per real second
-LAUNCH = parse_launch("2026-12-01 09:00 Europe/London")
+LAUNCH = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)  # the real clock runs these tests
 LISTENING = re.compile(r"listening on http://127\.0\.0\.1:(\d+) ")
 ERROR_RATE = (
     'sum(rate(http_requests_total{{instance="{instance}",version="canary",status=~"5.."}}[5s]))'
