@@ -233,6 +233,10 @@ def test_a_step_that_ran_is_resolved_and_never_applied_twice(tmp_path: Path, tar
         "the target serves 50%",
     )
     assert [e.data["index"] for e in events if e.type == "rollout.step.intent"] == [0, 1, 2]
+    # the outcome the killed controller never recorded, recorded by the approver
+    outcome = [e for e in events if e.type == "rollout.step.done" and e.data["index"] == 1]
+    assert len(outcome) == 1 and (outcome[0].actor, outcome[0].data["resolved"]) == ("ana", True)
+    assert outcome[0].data["summary"] == "resolved by ana: it ran (the target serves 50%)"
 
 
 def test_a_step_that_did_not_run_is_applied_exactly_once_more(tmp_path: Path, target: Any) -> None:
@@ -307,8 +311,22 @@ def test_an_interrupted_rollback_and_rollback_procedure_are_resolved(tmp_path: P
     events = _events(tmp_path, rid)
     done = [e for e in events if e.type == "rollout.rollback.done"]
     assert len(done) == 1 and done[0].data["procedure"][0]["ok"] is True
-    assert done[0].data["results"]["web"]["ok"] is True
+    assert done[0].data["results"]["web"] == {"ok": True, "summary": "resolved by ana: it ran (v1 serves)"}
     assert [e.data["step"] for e in events if e.type == "rollout.resolved"] == ["rollback:web", "procedure:1"]
     assert _open(tmp_path, rid) == []
     verified = golive(tmp_path, "audit", "verify", rid)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_the_live_board_says_when_the_rollout_waits_for_a_person() -> None:
+    from datetime import UTC, datetime
+
+    from golive.cli.rollout_display import RolloutBoard
+    from golive.rollout.spec import RolloutGuard
+
+    guard = RolloutGuard.model_validate(
+        {"components": [{"name": "web", "steps": [{"weight": 10}], "set_weight": _command(Path("/x"), "s")}]}
+    )
+    board = RolloutBoard.from_guard("R", guard)
+    board.record(datetime(2026, 12, 1, tzinfo=UTC), "rollout.attention", {"reason": "web:1 may have run"})
+    assert board.status == "paused: needs a person: web:1 may have run"

@@ -291,6 +291,8 @@ def serve(db: str | None, speed: float, once: bool) -> None:
 
     from golive.cli.context import open_store
 
+    if speed <= 0:
+        raise click.UsageError("--speed must be positive")
     store = open_store(db)  # one store (one connection pool) for every release
     service = _service(db, store)
     controllers: dict[str, Any] = {}

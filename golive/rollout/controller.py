@@ -186,29 +186,18 @@ def apply_event(state: RolloutState, event: Event) -> None:
 
 
 def _resolved(state: RolloutState, event: Event) -> None:
-    """A person said whether an open intent's action ran: ran, it is done; did
-    not run, the intent is gone and the controller runs the action afresh (a new
-    intent first, so a crash during it is asked about again). The pause that
-    asked about it ends; so does the question (it may be asked again)."""
+    """A person said whether an open intent's action ran. Ran: its outcome is
+    recorded with it (``resolved: true``), so it is done. Did not run: the intent
+    is gone and the controller runs the action afresh, after a new intent, so a
+    crash during it is asked about again. The pause that asked ends; so does the
+    question (it may be asked again)."""
     data = event.data
-    summary = f"resolved by {event.actor}: {'ran' if data['ran'] else 'did not run'} ({data['reason']})"
-    if data["kind"] == "step":
-        comp = state.components[data["component"]]
-        comp.intent = None
-        if data["ran"]:
-            comp.index, comp.weight, comp.done_at = data["index"], data["weight"], event.at
-    elif data["kind"] == "rollback":
-        state.rollback_fresh = True
-        if data["ran"]:
-            state.rollback_components[data["component"]] = {
-                "component": data["component"],
-                "ok": True,
-                "summary": summary,
-            }
-    elif data["kind"] == "procedure":
-        intent = state.procedure_intent.pop(data["index"], None)
-        if data["ran"] and intent is not None:
-            state.procedure_done[data["index"]] = {**intent, "ok": True, "summary": summary}
+    if not data["ran"] and data["kind"] == "step":
+        state.components[data["component"]].intent = None
+    elif not data["ran"] and data["kind"] == "procedure":
+        state.procedure_intent.pop(data["index"], None)
+    if data["kind"] == "rollback":
+        state.rollback_fresh = True  # the next pending rollback actuator has not started
     reason = state.asked.pop(data["step"], None)
     if reason is not None:
         state.attention = [r for r in state.attention if r != reason]

@@ -299,14 +299,32 @@ class RolloutService:
                     raise ActionError(f"{release_id} has no open intent: nothing to resolve")
                 listed = ", ".join(f"{i.step} ({i.what})" for i in intents)
                 raise ActionError(f"no open intent {step!r} in {release_id}; open intents: {listed}")
-            data: dict[str, Any] = {"step": step, "kind": intent.kind, "ran": ran, "reason": reason}
-            if intent.component is not None:
-                data["component"] = intent.component
-            if intent.index is not None:
-                data["index"] = intent.index
-            if intent.weight is not None:
-                data["weight"] = intent.weight
-            self.store.append(
-                release_id, "rollout.resolved", actor, data, expect_seq=state.seq, at=self.clock.now()
-            )
+            entries = [(type_, actor, data) for type_, data in _resolution(state, intent, ran, actor, reason)]
+            self.store.append_many(release_id, entries, expect_seq=state.seq, at=self.clock.now())
         return ResolveResult(actor, intent, ran, controller.state().outcome)
+
+
+def _resolution(
+    state: RolloutState, intent: OpenIntent, ran: bool, actor: str, reason: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """The events of a resolution: when the action ran, its outcome (as the
+    controller would have recorded it, marked ``resolved``); then
+    ``rollout.resolved`` with the person's reason."""
+    data: dict[str, Any] = {"step": intent.step, "kind": intent.kind, "ran": ran, "reason": reason}
+    for key in ("component", "index", "weight"):
+        if getattr(intent, key) is not None:
+            data[key] = getattr(intent, key)
+    if not ran:
+        return [("rollout.resolved", data)]
+    done = {"ok": True, "summary": f"resolved by {actor}: it ran ({reason})", "resolved": True}
+    if intent.kind == "step":
+        outcome = (
+            "rollout.step.done",
+            {"component": intent.component, "index": intent.index, "weight": intent.weight, **done},
+        )
+    elif intent.kind == "rollback":
+        outcome = ("rollout.rollback.component", {"component": intent.component, **done})
+    else:
+        assert intent.index is not None
+        outcome = ("rollout.rollback.step.done", {**state.procedure_intent[intent.index], **done})
+    return [outcome, ("rollout.resolved", data)]
