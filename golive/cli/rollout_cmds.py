@@ -73,53 +73,18 @@ def rollout_plan(runbook: str, overlay: str | None, interval: str, as_json: bool
         click.echo(f"line {criterion.line}: {criterion.text}\n  not compiled: {reason}")
 
 
-def _controller(
-    release_id: str, db: str | None, speed: float, on_event: Any = None, store: Any = None
-) -> Any:
+def _service(db: str | None, store: Any = None) -> Any:
+    """The rollout service of ``--db``, on the command's clock."""
     from golive.cli.context import command_clock, open_store
-    from golive.clock import compressed
-    from golive.rollout.controller import Controller
+    from golive.config import load_config
+    from golive.rollout.service import RolloutService
 
-    store = store or open_store(db)
-    release = store.get_release(release_id)
-    events = store.events(release_id)
-    # a compressed timeline continues from the last recorded event: a restart
-    # neither shortens nor restarts a bake
-    clock = compressed(command_clock(), speed, events[-1].at if events else None)
-    values = {"version": release.version, "env": release.env, "service": release.service}
-    return Controller(store, release_id, clock=clock, values=values, on_event=on_event)
+    return RolloutService(store or open_store(db), load_config(), command_clock())
 
 
-def _guard_for(runbook: Any, guard_file: str | None) -> Any:
-    """The guard of ``--guard FILE``, else of the release's runbook (annotation or overlay)."""
-    from golive.errors import InputError
-    from golive.rollout.spec import RolloutGuard
-
-    if guard_file is not None:
-        import yaml
-
-        try:
-            with open(guard_file, encoding="utf-8") as stream:  # noqa: PTH123
-                data = yaml.safe_load(stream)
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputError(
-                f"cannot read rollout guard: {exc.__class__.__name__}", location=guard_file
-            ) from None
-        data = data.get("rollout_guard", data) if isinstance(data, dict) else data
-    else:
-        data = runbook.rollout_guard
-        if data is None:
-            raise InputError(
-                "the release's runbook declares no rollout_guard (give --guard FILE or use an overlay)",
-                location="--guard",
-            )
-    try:
-        return RolloutGuard.model_validate(data)
-    except ValueError as exc:
-        first = str(exc).splitlines()
-        raise InputError(
-            " ".join(first[1:3]).strip() or "invalid rollout guard", location=guard_file or "rollout_guard"
-        ) from None
+def _who(service: Any, actor: str | None) -> str:
+    """The acting person: ``--as``, GOLIVE_ACTOR, golive.toml or the login."""
+    return str(service.config.whoami(actor))
 
 
 _as = click.option("--as", "actor", default=None, metavar="PERSON", help="Act as this person.")
@@ -153,41 +118,23 @@ def rollout_start(
     The release needs a recorded GO that is still current (golive decide RELEASE --record --go),
     unless --without-go says why not."""
     from golive.durations import format_duration
-    from golive.release.service import ActionError
-    from golive.rollout.controller import _rule
 
-    controller = _controller(release_id, db, 1.0)
-    who, service, release, state = _authorize(controller, "start", actor)
-    guard = _guard_for(state.runbook, guard_file)
-    blocker = service.rollout_blocker(release, state)
-    if blocker is not None and not (without_go or "").strip():
-        raise ActionError(
-            f"{blocker}: record a GO first (golive decide {release_id} --record --go), "
-            "or give --without-go REASON",
-            location="--without-go",
-        )
-    try:
-        guard = controller.start(
-            guard, state.runbook, actor=who, without_go=(without_go or "").strip() or None
-        )
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    from golive.rollout.triggers import worst_case_detection
-
-    for trigger in guard.triggers:
-        worst = worst_case_detection(_rule(trigger, guard))
-        mode = " (shadow)" if trigger.shadow or guard.shadow else ""
+    service = _service(db)
+    result = service.start(
+        release_id, actor=_who(service, actor), guard_file=guard_file, without_go=without_go
+    )
+    for trigger in result.triggers:
+        mode = " (shadow)" if trigger.shadow else ""
         click.echo(
             f"trigger {trigger.name}{mode}: {trigger.breach}; react {trigger.reaction}; "
-            f"worst-case detection {format_duration(worst)}"
+            f"worst-case detection {format_duration(trigger.worst_case)}"
         )
-    steps = guard.rollback_procedure if isinstance(guard.rollback_procedure, list) else []
-    for number, step in enumerate(steps, 1):
+    for number, step in enumerate(result.procedure, 1):
         where = f" (line {step.line})" if step.line else ""
         click.echo(f"rollback procedure step {number}{where}: {step.text}")
     click.echo(
         f"rollout of {release_id} started: "
-        + ", ".join(f"{c.name} {' → '.join(f'{s.weight:g}%' for s in c.steps)}" for c in guard.components)
+        + ", ".join(f"{name} {' → '.join(f'{w:g}%' for w in weights)}" for name, weights in result.components)
     )
 
 
@@ -220,10 +167,9 @@ def rollout_run(release_id: str, db: str | None, speed: float) -> None:
         elif not (kind == "rollout.evaluated" and data.get("outcome") == "ok"):
             click.echo(event_line(at, kind, data))
 
-    controller = _controller(release_id, db, speed, on_event=show)
+    service = _service(db)
+    controller = service.runner(release_id, speed=speed, on_event=show)
     state = controller.state()
-    if state.guard is None:
-        raise click.ClickException(f"the rollout of {release_id} has not started (golive rollout start)")
     if sys.stdout.isatty():
         from rich.live import Live
 
@@ -234,33 +180,14 @@ def rollout_run(release_id: str, db: str | None, speed: float) -> None:
             state = asyncio.run(controller.run())
     else:
         state = asyncio.run(controller.run())
+    for intent in service.waiting_for_a_person(state):
+        click.echo(
+            f"waiting for a person: {intent.step}: {intent.what} may or may not have run "
+            f"(golive rollout resolve {release_id} {intent.step} --ran | --did-not-run --reason TEXT)"
+        )
     reason = f": {state.paused}" if state.outcome == "paused" and state.paused else ""
     click.echo(f"rollout {state.outcome}{reason}")
     raise SystemExit(0 if state.outcome == "completed" else 1)
-
-
-MANAGE = frozenset({"start", "promote", "resume", "abort"})
-"""Actions for the release's starter or an approver. Pause and emergency stop are
-for anyone who holds a role in the release: whoever sees trouble may stop it."""
-
-
-def _authorize(controller: Any, action: str, actor: str | None) -> tuple[str, Any, Any, Any]:
-    """Who acts, checked on the server side of the CLI against the release's roles;
-    with the release service, release and state read for it."""
-    from golive.config import load_config
-    from golive.release.service import APPROVER, ActionError, ReleaseService
-
-    service = ReleaseService(controller.store, load_config(), clock=controller.clock.now)
-    who = service.config.whoami(actor)
-    release, state = service.load(controller.release_id)
-    manager = who == release.created_by or APPROVER in state.roles_of(who)
-    if action in MANAGE and not manager:
-        raise ActionError(
-            f"{who} may not {action} the rollout: only the release's starter or an approver may"
-        )
-    if not manager and not state.roles_of(who):
-        raise ActionError(f"{who} holds no role in {controller.release_id} and may not {action} its rollout")
-    return str(who), service, release, state
 
 
 def _manual(
@@ -273,24 +200,19 @@ def _manual(
 ) -> None:
     import asyncio
 
-    controller = _controller(release_id, db, 1.0)
-    if controller.state().guard is None:
-        raise click.ClickException(f"the rollout of {release_id} has not started")
-    who = _authorize(controller, action, actor)[0]
-    try:
-        if action == "promote":
-            controller.promote(component, reason=reason, actor=who)
-        elif action == "pause":
-            controller.pause(reason, actor=who)
-        elif action == "resume":
-            controller.resume(reason, actor=who)
-        elif action == "abort":
-            asyncio.run(controller.abort(reason, actor=who))
-        elif action == "stop":
-            controller.emergency_stop(reason, actor=who)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"{action} by {who}: {controller.state().outcome}")
+    service = _service(db)
+    who = _who(service, actor)
+    if action == "promote":
+        result = service.promote(release_id, actor=who, reason=reason, component=component)
+    elif action == "pause":
+        result = service.pause(release_id, actor=who, reason=reason)
+    elif action == "resume":
+        result = service.resume(release_id, actor=who, reason=reason)
+    elif action == "abort":
+        result = asyncio.run(service.abort(release_id, actor=who, reason=reason))
+    else:
+        result = service.emergency_stop(release_id, actor=who, reason=reason)
+    click.echo(f"{result.action} by {result.actor}: {result.outcome}")
 
 
 _reason = click.option("--reason", required=True, help="Why (recorded in the log).")
@@ -330,6 +252,35 @@ for _action, _summary in (
     _manual_command(_action, _summary)
 
 
+@rollout.command("resolve")
+@click.argument("release_id", metavar="RELEASE")
+@click.argument("step", metavar="STEP")
+@click.option(
+    "--ran/--did-not-run",
+    "ran",
+    default=None,
+    help="The step's action did run (recorded as done, not run again) / did not (run again, once).",
+)
+@_reason
+@_db
+@_as
+def rollout_resolve(
+    release_id: str, step: str, ran: bool | None, reason: str, db: str | None, actor: str | None
+) -> None:
+    """Say whether an action a crash left open (its intent recorded, its outcome
+    not) did run, so the controller goes on. For an approver.
+
+    STEP names the open intent as `rollout run` lists it: COMPONENT:N (step N of
+    a component), rollback:COMPONENT (a component's rollback), procedure:N (step N
+    of the rollback procedure). Refused while a controller acts on the release."""
+    if ran is None:
+        raise click.UsageError("give --ran or --did-not-run")
+    service = _service(db)
+    result = service.resolve(release_id, step, ran=ran, actor=_who(service, actor), reason=reason)
+    said = "ran" if result.ran else "did not run"
+    click.echo(f"{result.intent.step} ({result.intent.what}) {said}, by {result.actor}: {result.outcome}")
+
+
 @click.command()
 @_db
 @_speed
@@ -340,7 +291,10 @@ def serve(db: str | None, speed: float, once: bool) -> None:
 
     from golive.cli.context import open_store
 
+    if speed <= 0:
+        raise click.UsageError("--speed must be positive")
     store = open_store(db)  # one store (one connection pool) for every release
+    service = _service(db, store)
     controllers: dict[str, Any] = {}
     finished: set[str] = set()
     seen: dict[str, int] = {}  # releases without a rollout: the last event looked at
@@ -354,7 +308,7 @@ def serve(db: str | None, speed: float, once: bool) -> None:
                 seen[release_id] = events[-1].seq
             if not any(e.type == "rollout.started" for e in events):
                 return  # not started yet: only its new events are looked at next round
-            controller = controllers[release_id] = _controller(release_id, db, speed, store=store)
+            controller = controllers[release_id] = service.controller(release_id, speed=speed)
         state = controller.state()  # the events since the last round only
         interrupted = state.rollback_intent is not None and not state.rollback_done
         if state.active or interrupted or controller.in_hypercare(state):

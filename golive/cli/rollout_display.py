@@ -110,6 +110,8 @@ class RolloutBoard:
             self.status = "completed (watching hypercare)" if "hypercare" in self.status else "completed"
         elif kind == "rollout.aborted":
             self.status = "aborted"
+        elif kind == "rollout.attention":
+            self.status = f"paused: needs a person: {data.get('reason', '')}"
         if kind in QUIET or (kind == "rollout.evaluated" and data.get("outcome") == "ok"):
             return
         self.recent.append(event_line(at, kind, data)[11:])

@@ -24,7 +24,9 @@ detail}, ``rollout.alert`` {trigger, detail}, ``rollout.paused`` /
 actuator), ``rollout.rollback.step.intent`` / ``rollout.rollback.step.done``
 {index, text, line, ok, summary} (the runbook's rollback procedure, after the
 actuators), ``rollout.attention`` {reason}, ``rollout.completed``,
-``rollout.aborted`` {reason}.
+``rollout.aborted`` {reason}, ``rollout.resolved`` {step, kind, ran, reason, ...} (a
+person's word on an intent a crash left open, see :func:`open_intents`),
+``rollout.rollback.continued`` {component} (a resolved rollback goes on).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from golive.rollout.triggers import Evaluation, Outcome, TriggerRule, inconclusi
 from golive.runbook.model import Runbook
 from golive.store.events import ConflictError, Event, EventStore
 
-__all__ = ["ComponentState", "Controller", "RolloutState", "fold_rollout"]
+__all__ = ["ComponentState", "Controller", "OpenIntent", "RolloutState", "fold_rollout", "open_intents"]
 
 ACTOR = "golive-controller"
 
@@ -76,6 +78,10 @@ class RolloutState:
     procedure_intent: dict[int, dict[str, Any]] = field(default_factory=dict)
     procedure_done: dict[int, dict[str, Any]] = field(default_factory=dict)
     attention: list[str] = field(default_factory=list)
+    asked: dict[str, str] = field(default_factory=dict)
+    """Open intents a person was asked about (step name → the attention's reason)."""
+    rollback_fresh: bool = False
+    """A person resolved a rollback action: the next pending one has not started."""
     seq: int = 0
 
     @property
@@ -167,10 +173,102 @@ def apply_event(state: RolloutState, event: Event) -> None:
     elif kind == "rollout.attention":
         state.attention.append(data["reason"])
         state.paused = state.paused or data["reason"]
+        if data.get("step"):
+            state.asked[data["step"]] = data["reason"]
+    elif kind == "rollout.resolved":
+        _resolved(state, event)
+    elif kind == "rollout.rollback.continued":
+        state.rollback_fresh = False
     elif kind == "rollout.completed":
         state.completed_at = event.at
     elif kind == "rollout.aborted":
         state.aborted = data.get("reason", "aborted")
+
+
+def _resolved(state: RolloutState, event: Event) -> None:
+    """A person said whether an open intent's action ran. Ran: its outcome is
+    recorded with it (``resolved: true``), so it is done. Did not run: the intent
+    is gone and the controller runs the action afresh, after a new intent, so a
+    crash during it is asked about again. The pause that asked ends; so does the
+    question (it may be asked again)."""
+    data = event.data
+    if not data["ran"] and data["kind"] == "step":
+        state.components[data["component"]].intent = None
+    elif not data["ran"] and data["kind"] == "procedure":
+        state.procedure_intent.pop(data["index"], None)
+    if data["kind"] == "rollback":
+        state.rollback_fresh = True  # the next pending rollback actuator has not started
+    reason = state.asked.pop(data["step"], None)
+    if reason is not None:
+        state.attention = [r for r in state.attention if r != reason]
+        if state.paused == reason:
+            state.paused = None
+
+
+@dataclass(frozen=True)
+class OpenIntent:
+    """An action that may or may not have run (its intent is in the log, its
+    outcome is not), named for ``golive rollout resolve``: ``web:2`` (the second
+    step of component web), ``rollback:web`` (web's rollback actuator),
+    ``procedure:1`` (the first step of the rollback procedure)."""
+
+    step: str
+    what: str
+    idempotent: bool
+    """The controller resumes it by itself; otherwise it asks a person."""
+    kind: str  # "step", "rollback" or "procedure"
+    component: str | None = None
+    index: int | None = None
+    weight: float | None = None
+
+
+def open_intents(state: RolloutState) -> list[OpenIntent]:
+    """The intents without an outcome, in the order the controller meets them."""
+    guard = state.guard
+    if guard is None:
+        return []
+    found = []
+    for component in guard.components:
+        comp = state.components.get(component.name)
+        if comp is not None and comp.intent is not None:
+            index, weight = comp.intent["index"], comp.intent["weight"]
+            found.append(
+                OpenIntent(
+                    f"{component.name}:{index + 1}",
+                    f"step {index + 1} of {component.name} (to {weight:g}%)",
+                    component.set_weight.idempotent,
+                    "step",
+                    component.name,
+                    index,
+                    weight,
+                )
+            )
+    if state.rollback_intent is None or state.rollback_done:
+        return found
+    pending = [c for c in guard.components if c.name not in state.rollback_components]
+    if pending and not state.rollback_fresh and not state.procedure_intent and not state.procedure_done:
+        actuator = pending[0].rollback or pending[0].halt
+        if actuator is not None:  # the rollback intent stands for its first pending actuator
+            name = pending[0].name
+            found.append(
+                OpenIntent(
+                    f"rollback:{name}", f"the rollback of {name}", actuator.idempotent, "rollback", name
+                )
+            )
+    steps = guard.rollback_procedure if isinstance(guard.rollback_procedure, list) else []
+    for index in sorted(state.procedure_intent):
+        if index not in state.procedure_done and index < len(steps):
+            where = f" (line {steps[index].line})" if steps[index].line else ""
+            found.append(
+                OpenIntent(
+                    f"procedure:{index + 1}",
+                    f"rollback procedure step {index + 1}{where}: {steps[index].text}",
+                    steps[index].resumable,
+                    "procedure",
+                    index=index,
+                )
+            )
+    return found
 
 
 def _reacted(state: RolloutState, reaction: str, trigger: str | None = None) -> None:
@@ -292,6 +390,7 @@ class Controller:
                 self.state(),
                 f"step to {comp.intent['weight']}% of {name} may or may not have run "
                 "(its actuator is not idempotent)",
+                step=f"{name}:{comp.intent['index'] + 1}",
             )
             return
         await self._run_step(
@@ -521,7 +620,8 @@ class Controller:
         not run again, and an action that may or may not have run is run again
         only when it is idempotent; otherwise a person is asked and the rollback
         waits for them."""
-        resumed = state is not None
+        resumed = state is not None and not state.rollback_fresh
+        fresh = state is not None and state.rollback_fresh  # a person resolved: say it goes on
         done_components = dict(state.rollback_components) if state is not None else {}
         for component in guard.components:
             if component.name in done_components:
@@ -536,8 +636,12 @@ class Controller:
                         state,
                         f"rollback interrupted: the rollback of {component.name} may or may not have run "
                         "(its actuator is not idempotent)",
+                        step=f"rollback:{component.name}",
                     )
                     return
+                if fresh:  # from here on, a crash leaves this actuator open again
+                    self._append("rollout.rollback.continued", {"component": component.name})
+                    fresh = False
                 values = {**self.values, "weight": "0", "component": component.name}
                 outcome = await run_actuator(
                     actuator,
@@ -589,6 +693,7 @@ class Controller:
                     state,
                     f"rollback interrupted: rollback procedure {where} may or may not have run "
                     "(it is not declared idempotent)",
+                    step=f"procedure:{index + 1}",
                 )
                 return None
             head = {"index": index, "text": step.text, "line": step.line, "item": step.item}
@@ -626,10 +731,13 @@ class Controller:
         result = await run_check(check, self.ctx)
         return result.status == "passed", result.summary or result.message or result.status
 
-    def _attention(self, state: RolloutState | None, reason: str) -> None:
-        """Ask a person, once per reason."""
+    def _attention(self, state: RolloutState | None, reason: str, *, step: str | None = None) -> None:
+        """Ask a person, once per reason (``step``: the open intent it is about,
+        which ``golive rollout resolve`` names)."""
+        if step is not None:
+            reason += f"; golive rollout resolve {self.release_id} {step} --ran | --did-not-run"
         if state is None or reason not in state.attention:
-            self._append("rollout.attention", {"reason": reason})
+            self._append("rollout.attention", {"reason": reason, **({"step": step} if step else {})})
 
     def in_hypercare(self, state: RolloutState) -> bool:
         guard = state.guard
