@@ -99,8 +99,12 @@ def audit_release(
     audit = ReleaseAudit(release_id, len(record.events), record.mode, store.has_audit_key, chain)
     if not chain.ok:
         table, _, row = chain.row.partition(" ")
-        audit.findings.append(Finding(table, row, f"chain broken at event {chain.bad_seq}: {chain.reason}"))
+        at = f" at event {chain.bad_seq}" if chain.bad_seq is not None else ""
+        audit.findings.append(Finding(table, row, f"chain broken{at}: {chain.reason}"))
     audit.notes.extend(chain.notes)
+    if record.release is None:  # nothing left to check the other rows against
+        audit.findings.extend(Finding(t, r, w) for t, r, w in record.orphans)
+        return audit
     _check_mode(audit, record, require_keyed)
     _check_release_row(audit, record)
     _check_snapshots(audit, record)
@@ -135,7 +139,10 @@ def _check_mode(audit: ReleaseAudit, record: AuditRecord, require_keyed: bool) -
 def _check_release_row(audit: ReleaseAudit, record: AuditRecord) -> None:
     rid, release = record.release_id, record.release
     first = record.events[0] if record.events else None
-    if first is None or first.seq != 1 or first.type != "release.started":
+    if first is None:
+        audit.findings.append(Finding("releases", rid, "no event records this release (no release.started)"))
+        return
+    if first.seq != 1 or first.type != "release.started":
         audit.findings.append(
             Finding("events", "seq 1", "is not release.started: the release row cannot be checked")
         )
@@ -229,7 +236,9 @@ def _check_rollbacks(audit: ReleaseAudit, record: AuditRecord) -> None:
             )
         matched.add(event.seq)
     for seq in sorted(set(intents) - matched):
-        audit.findings.append(Finding("events", f"seq {seq}", "rollout.rollback.intent has no rollbacks row"))
+        audit.findings.append(
+            Finding("rollbacks", record.release_id, f"missing: events seq {seq} is a rollout.rollback.intent")
+        )
 
 
 def _check_states(audit: ReleaseAudit, record: AuditRecord, store: EventStore, chain_ok: bool) -> None:

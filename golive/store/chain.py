@@ -176,7 +176,7 @@ class AuditRecord:
     """A release's rows as stored (raw: nothing parsed, nothing trusted)."""
 
     release_id: str
-    release: Any  # the releases row
+    release: Any  # the releases row (None: deleted, while events still name the release)
     events: list[Any]  # events rows, by seq
     snapshots: dict[str, Any]  # snapshots rows named by the release or its events, by hash
     rollbacks: list[Any]  # rollbacks rows of the release (at most one)
@@ -185,6 +185,8 @@ class AuditRecord:
 
     @property
     def mode(self) -> str:
+        if self.release is None:
+            return PLAIN
         return str(getattr(self.release, "audit_mode", None) or PLAIN)
 
 
@@ -227,6 +229,8 @@ def check_chain(record: AuditRecord, key: AuditKey | None, anchor: Anchor | None
             row or (f"events seq {seq}" if seq else f"releases {rid}"),
         )
 
+    if release is None:
+        return broken(None, f"the release row is missing but {n} events name it (deleted)", f"releases {rid}")
     if mode not in MODE_NAMES:
         return broken(None, f"unknown audit mode {mode!r}", f"releases {rid}")
     checked = mode == PLAIN or key is not None

@@ -587,19 +587,19 @@ class EventStore:
     def read_audit(self, release_id: str) -> AuditRecord:
         """Every row of the release (and rows that name no release), from one
         consistent snapshot, so an append committed meanwhile never looks like tampering."""
-        from sqlalchemy import select
+        from sqlalchemy import func, select
 
         from golive.store.schema import events, releases, rollbacks, snapshots, state_snapshots
 
         options = {"isolation_level": "REPEATABLE READ"} if self.engine.dialect.name == "postgresql" else {}
         with self.engine.connect().execution_options(**options) as conn, conn.begin():
             release = conn.execute(select(releases).where(releases.c.id == release_id)).first()
-            if release is None:
-                raise NotFoundError(f"no release {release_id!r} (golive release list shows them)")
             rows = conn.execute(
                 select(events).where(events.c.release_id == release_id).order_by(events.c.seq)
             ).all()
-            named = {release.snapshot}
+            if release is None and not rows:
+                raise NotFoundError(f"no release {release_id!r} (golive release list shows them)")
+            named = {release.snapshot} if release is not None else set()
             for row in rows:
                 with contextlib.suppress(ValueError, TypeError, AttributeError):
                     value = json.loads(row.data).get("snapshot")
@@ -613,12 +613,17 @@ class EventStore:
             orphans: list[tuple[str, str, str]] = []
             for table, extra in ((events, "seq"), (rollbacks, "intent_seq"), (state_snapshots, "seq")):
                 stray = conn.execute(
-                    select(table.c.release_id, table.c[extra])
+                    select(
+                        table.c.release_id, func.count(), func.min(table.c[extra]), func.max(table.c[extra])
+                    )
                     .where(~table.c.release_id.in_(select(releases.c.id)))
+                    .group_by(table.c.release_id)
+                    .order_by(table.c.release_id)
                     .limit(20)
                 ).all()
-                for rid, n in stray:
-                    orphans.append((table.name, f"release_id {rid!r} {extra} {n}", "names no release"))
+                for rid, count, low, high in stray:
+                    where = f"{extra} {low}" if count == 1 else f"{extra} {low}..{high} ({count} rows)"
+                    orphans.append((table.name, f"release_id {rid!r} {where}", "names no release"))
         return AuditRecord(
             release_id, release, list(rows), {r.hash: r for r in found}, list(backs), list(states), orphans
         )
