@@ -12,6 +12,7 @@ subprocess; the others call the same function in-process.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import subprocess
@@ -627,3 +628,91 @@ def test_a_rewrite_before_the_anchor_is_found(world: World) -> None:
     assert golive_audit(world.url, "verify", world.a).returncode == 0  # plain: recomputed hashes pass
     caught = golive_audit(world.url, "verify", world.a, "--head", kept)
     assert caught.returncode == 1 and "events seq 7" in caught.stdout, caught.stdout
+
+
+# -- releases recorded before the audit covered every table -------------------------
+def test_a_release_recorded_before_migration_0004_verifies_and_says_what_it_cannot_check(
+    db_url: str, tmp_path: Path
+) -> None:
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+
+    from golive.runbook.loader import load_runbook
+    from golive.store.db import MIGRATIONS, make_engine
+
+    engine = make_engine(db_url)
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.connect().execution_options(golive_write=True) as connection, connection.begin():
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+    (tmp_path / "v1.md").write_text(RUNBOOK, encoding="utf-8")
+    model = load_runbook(tmp_path / "v1.md").model_dump_json()
+    snapshot = hashlib.sha256(model.encode()).hexdigest()
+    rid, at = "checkout-20261101-abcdef", datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+    started = json.dumps(  # what golive recorded then: no audit_mode, no snapshot_digest
+        {
+            "service": "checkout",
+            "version": "2.0",
+            "env": "prod",
+            "launch": LAUNCH.isoformat(),
+            "tz": "UTC",
+            "snapshot": snapshot,
+            "runbook": "v1.md",
+            "title": "Checkout go-live",
+            "content_hash": "x",
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    first = event_hash(rid, 1, "release.started", "rm", at, started, genesis(rid))
+    with engine.begin() as conn:
+        sql(
+            conn,
+            "INSERT INTO snapshots VALUES (:h, 'Checkout go-live', :s, :m, :t)",
+            h=snapshot,
+            s=RUNBOOK,
+            m=model,
+            t=at,
+        )
+        sql(
+            conn,
+            "INSERT INTO releases VALUES (:r, 'checkout', '2.0', 'prod', :l, 'UTC', :t, 'rm', :h, 1, :head)",
+            r=rid,
+            l=LAUNCH,
+            t=at,
+            h=snapshot,
+            head=first,
+        )
+        sql(
+            conn,
+            "INSERT INTO events (release_id, seq, type, actor, at, data, prev_hash, hash) "
+            "VALUES (:r, 1, 'release.started', 'rm', :t, :d, :p, :h)",
+            r=rid,
+            t=at,
+            d=started,
+            p=genesis(rid),
+            h=first,
+        )
+    engine.dispose()
+    store = EventStore.open(db_url)  # migrates to 0004
+    try:
+        assert store.get_release(rid).audit_mode == "plain"
+        svc = ReleaseService(store, Config())
+        _, state = svc.load(rid)
+        with store.engine.begin() as conn:  # a cache as written before: no digest
+            sql(
+                conn,
+                "INSERT INTO state_snapshots (release_id, seq, event_hash, state) VALUES (:r, 1, :h, :s)",
+                r=rid,
+                h=first,
+                s=state_to_json(state),
+            )
+        assert store.get_state(rid) is None  # not trusted: it is folded again
+        found = audit_release(store, rid)
+        assert (found.exit_code, found.findings, found.mode) == (0, [], "plain"), found.findings
+        notes = " ".join(found.notes)
+        assert f"snapshots {snapshot[:6]}…: title and source cannot be checked" in notes
+        assert "without a digest" in notes
+    finally:
+        store.close()
