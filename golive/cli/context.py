@@ -35,8 +35,11 @@ def command_clock() -> Clock:
     return clock
 
 
-def open_store(db: str | None) -> EventStore:
-    """The event store of ``--db`` (or ``GOLIVE_DATABASE_URL``), on the command's clock."""
+def open_store(db: str | None, *, read_only: bool = False) -> EventStore:
+    """The event store of ``--db`` (or ``GOLIVE_DATABASE_URL``), on the command's clock.
+    ``read_only`` (read commands): a SQLite file that does not exist is an error
+    naming ``--db`` (exit 2) and no file is created."""
     from golive.store.events import EventStore
 
-    return EventStore.open(db, clock=command_clock())
+    location = "--db" if db else "GOLIVE_DATABASE_URL"
+    return EventStore.open(db, clock=command_clock(), must_exist=read_only, location=location)

@@ -57,9 +57,10 @@ def cli() -> None:
 
 
 def _register_release_commands() -> None:
-    from golive.cli import rehearse_cmds, release_cmds, report_cmds, rollout_cmds
+    from golive.cli import audit_cmds, rehearse_cmds, release_cmds, report_cmds, rollout_cmds
 
     release_cmds.register(cli)
+    audit_cmds.register(cli)
     rollout_cmds.register(cli)
     rehearse_cmds.register(cli)
     report_cmds.register(cli)

@@ -1,4 +1,4 @@
-"""``golive release …``, ``golive status``, ``golive decide``, ``golive audit``.
+"""``golive release …``, ``golive status``, ``golive decide`` (``golive audit``: audit_cmds).
 
 Thin: each command parses input, calls :class:`golive.release.service.ReleaseService`
 and renders the result. The database is ``--db`` or ``GOLIVE_DATABASE_URL``
@@ -30,12 +30,12 @@ def _common(func: F) -> F:
     return click.option("--as", "actor", default=None, metavar="PERSON", help="Act as this person.")(func)
 
 
-def _service(db: str | None) -> Any:
+def _service(db: str | None, *, read_only: bool = False) -> Any:
     from golive.cli.context import command_clock, open_store
     from golive.config import load_config
     from golive.release.service import ReleaseService
 
-    return ReleaseService(open_store(db), load_config(), clock=command_clock().now)
+    return ReleaseService(open_store(db, read_only=read_only), load_config(), clock=command_clock().now)
 
 
 def _echo_json(data: Any) -> None:
@@ -313,7 +313,7 @@ def release_waive(release_id: str, target: str, reason: str, db: str | None, act
 @click.option("--db", default=None, metavar="URL", help="Database URL or SQLite path.")
 def status(release_id: str | None, as_json: bool, db: str | None) -> None:
     """Progress per phase, what is due now, what is overdue, the next gate and the decision state."""
-    svc = _service(db)
+    svc = _service(db, read_only=True)
     report = svc.status(release_id or svc.latest_release())
     if as_json:
         _echo_json(_status_json(report))
@@ -401,27 +401,7 @@ def decide_cmd(
     raise SystemExit(0 if decision.go else 1)
 
 
-@click.group()
-def audit() -> None:
-    """Tamper evidence of release logs."""
-
-
-@audit.command("verify")
-@click.argument("release_id", metavar="RELEASE")
-@click.option("--db", default=None, metavar="URL", help="Database URL or SQLite path.")
-def audit_verify(release_id: str, db: str | None) -> None:
-    """Check RELEASE's hash chain. Exit 0 when intact; 1 naming the first bad event."""
-    svc = _service(db)
-    report = svc.audit(release_id)
-    if report.ok:
-        click.echo(f"{release_id}: {report.events} events, chain intact")
-        raise SystemExit(0)
-    click.echo(f"{release_id}: chain broken at event {report.bad_seq}: {report.reason}")
-    raise SystemExit(1)
-
-
 def register(cli: click.Group) -> None:
     cli.add_command(release)
     cli.add_command(status)
     cli.add_command(decide_cmd)
-    cli.add_command(audit)

@@ -37,7 +37,7 @@ def report(release_id: str, out_dir: str, db: str | None) -> None:
     from golive.cli.context import open_store
     from golive.report import write_report
 
-    store = open_store(db)
+    store = open_store(db, read_only=True)
     try:
         files = write_report(store, release_id, Path(out_dir))
     finally:

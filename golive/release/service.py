@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from golive.config import Config, config_changes, config_from_record, config_record
 from golive.errors import InputError, NotFoundError
@@ -30,7 +30,11 @@ from golive.release.state import (
     state_to_json,
 )
 from golive.runbook.model import Item, Runbook, Section
-from golive.store.events import AuditReport, ConflictError, EventStore, ReleaseRow
+from golive.store.events import ConflictError, EventStore, ReleaseRow
+
+if TYPE_CHECKING:
+    from golive.release.audit import ReleaseAudit
+    from golive.store.chain import Anchor
 
 __all__ = ["APPROVER", "ActionError", "ReleaseService", "StatusReport"]
 
@@ -84,8 +88,10 @@ class ReleaseService:
 
     # -- loading ---------------------------------------------------------------
     def load(self, release_id: str) -> tuple[ReleaseRow, ReleaseState]:
-        """The release and its state: the cached state (if it still matches its
-        event) with the events after it folded on top, else a fold of the whole log."""
+        """The release and its state: the cached state (only if it still matches its
+        event and its digest, keyed with the audit key when one is set: see
+        EventStore.get_state) with the events after it folded on top, else a fold
+        of the whole log."""
         release = self.store.get_release(release_id)
 
         def snapshot(content_hash: str) -> Runbook:
@@ -677,8 +683,13 @@ class ReleaseService:
         report.config = self.in_force(state)
         return report
 
-    def audit(self, release_id: str) -> AuditReport:
-        return self.store.verify(release_id)
+    def audit(
+        self, release_id: str, *, anchor: Anchor | None = None, require_keyed: bool = False
+    ) -> ReleaseAudit:
+        """Every stored fact of the release checked against its log (golive.release.audit)."""
+        from golive.release.audit import audit_release
+
+        return audit_release(self.store, release_id, anchor=anchor, require_keyed=require_keyed)
 
     def latest_release(self) -> str:
         releases = self.store.list_releases()

@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from golive.errors import InputError
+from golive.errors import InputError, NotFoundError
 
 __all__ = ["data_dir", "database_url", "make_engine", "migrate"]
 
@@ -47,8 +47,12 @@ def database_url(url: str | None = None) -> str:
     return raw
 
 
-def make_engine(url: str | None = None) -> Any:
-    """A SQLAlchemy engine with golive's durability settings."""
+def make_engine(
+    url: str | None = None, *, must_exist: bool = False, location: str = "GOLIVE_DATABASE_URL"
+) -> Any:
+    """A SQLAlchemy engine with golive's durability settings. With ``must_exist``
+    (read commands) a SQLite file that does not exist is an error naming
+    ``location`` and no file is created."""
     from sqlalchemy import create_engine, event
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -57,14 +61,16 @@ def make_engine(url: str | None = None) -> Any:
     try:
         parsed = make_url(resolved)
     except ArgumentError:
-        raise InputError(f"not a database URL: {_safe(resolved)!r}", location="GOLIVE_DATABASE_URL") from None
+        raise InputError(f"not a database URL: {_safe(resolved)!r}", location=location) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             parent = Path(database).expanduser().parent
+            if must_exist and not Path(database).expanduser().is_file():
+                raise NotFoundError(f"no database at {database} (nothing to read)", location=location)
             if not parent.is_dir():
-                raise InputError(f"folder {parent} does not exist", location="GOLIVE_DATABASE_URL")
+                raise InputError(f"folder {parent} does not exist", location=location)
         engine = create_engine(
             parsed, connect_args={"timeout": 30, "isolation_level": None, "check_same_thread": False}
         )
@@ -89,9 +95,7 @@ def make_engine(url: str | None = None) -> Any:
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
-    raise InputError(
-        f"unsupported database {backend!r}: use SQLite or PostgreSQL", location="GOLIVE_DATABASE_URL"
-    )
+    raise InputError(f"unsupported database {backend!r}: use SQLite or PostgreSQL", location=location)
 
 
 def _safe(url: str) -> str:

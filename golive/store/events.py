@@ -31,6 +31,21 @@ from typing import Any
 
 from golive.clock import Clock, SystemClock
 from golive.errors import GoliveError, InputError, NotFoundError
+from golive.store.chain import (
+    KEYED,
+    PLAIN,
+    Anchor,
+    AuditKey,
+    AuditRecord,
+    AuditReport,
+    KeyRequiredError,
+    canonical_time,
+    check_chain,
+    event_hash,
+    genesis,
+    snapshot_digest,
+    state_digest,
+)
 
 __all__ = [
     "AuditReport",
@@ -40,6 +55,7 @@ __all__ = [
     "ReleaseRow",
     "canonical_time",
     "event_hash",
+    "genesis",
 ]
 
 
@@ -81,34 +97,6 @@ def _check_length(what: str, value: str) -> None:
         )
 
 
-def canonical_time(at: datetime) -> str:
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def genesis(release_id: str) -> str:
-    return hashlib.sha256(f"golive-release:{release_id}".encode()).hexdigest()
-
-
-def event_hash(release_id: str, seq: int, type_: str, actor: str, at: datetime, data: str, prev: str) -> str:
-    body = json.dumps(
-        {
-            "release": release_id,
-            "seq": seq,
-            "type": type_,
-            "actor": actor,
-            "at": canonical_time(at),
-            "data": data,
-            "prev": prev,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
 def _dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
@@ -138,15 +126,7 @@ class ReleaseRow:
     snapshot: str
     head_seq: int
     head_hash: str
-
-
-@dataclass(frozen=True)
-class AuditReport:
-    release_id: str
-    events: int
-    ok: bool
-    bad_seq: int | None = None
-    reason: str = ""
+    audit_mode: str = PLAIN
 
 
 def _utc(value: datetime) -> datetime:
@@ -157,20 +137,41 @@ class EventStore:
     """Storage behind one narrow interface; the same contract tests run on
     SQLite and PostgreSQL."""
 
-    def __init__(self, engine: Any, clock: Clock | None = None) -> None:
+    def __init__(self, engine: Any, clock: Clock | None = None, *, audit_key: AuditKey | None = None) -> None:
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
         """The time of an append that names none: the command's own clock."""
+        self.__key = audit_key
 
     @classmethod
-    def open(cls, url: str | None = None, *, migrate: bool = True, clock: Clock | None = None) -> EventStore:
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        migrate: bool = True,
+        clock: Clock | None = None,
+        must_exist: bool = False,
+        location: str = "GOLIVE_DATABASE_URL",
+    ) -> EventStore:
+        """Open (and migrate) the database. With ``must_exist`` a SQLite file that
+        does not exist is an error naming ``location``, and none is created. The
+        audit key comes from ``GOLIVE_AUDIT_KEY`` (the environment only)."""
         from golive.store.db import make_engine
         from golive.store.db import migrate as run_migrations
 
-        engine = make_engine(url)
+        engine = make_engine(url, must_exist=must_exist, location=location)
         if migrate:
             run_migrations(engine)
-        return cls(engine, clock)
+        return cls(engine, clock, audit_key=AuditKey.from_environment())
+
+    @property
+    def audit_mode(self) -> str:
+        """The mode new releases are recorded in: keyed when the audit key is set."""
+        return KEYED if self.__key is not None else PLAIN
+
+    @property
+    def has_audit_key(self) -> bool:
+        return self.__key is not None
 
     def _now(self, at: datetime | None = None) -> datetime:
         return _utc(at or self.clock.now())
@@ -236,6 +237,7 @@ class EventStore:
 
         when = self._now(at)
         rid = release_id or new_release_id(service, when)
+        mode = self.audit_mode
         for what, value in (
             ("service", service),
             ("version", version),
@@ -257,11 +259,14 @@ class EventStore:
                     created_by=created_by,
                     snapshot=snapshot,
                     head_seq=0,
-                    head_hash=genesis(rid),
+                    head_hash=genesis(rid, self.__key if mode == KEYED else None),
+                    audit_mode=mode,
                 )
             )
             if first_event is not None:
-                self._append_in(conn, rid, [(first_event[0], created_by, first_event[1])], None, when)
+                # the mode is part of the record: covered by the first event's hash
+                data = {**first_event[1], "audit_mode": mode}
+                self._append_in(conn, rid, [(first_event[0], created_by, data)], None, when)
         return rid
 
     def get_release(self, release_id: str) -> ReleaseRow:
@@ -341,9 +346,11 @@ class EventStore:
     ) -> list[Event]:
         from sqlalchemy import select, update
 
-        from golive.store.schema import events, releases
+        from golive.store.schema import events, releases, snapshots
 
-        query = select(releases.c.head_seq, releases.c.head_hash).where(releases.c.id == release_id)
+        query = select(releases.c.head_seq, releases.c.head_hash, releases.c.audit_mode).where(
+            releases.c.id == release_id
+        )
         if conn.dialect.name == "postgresql":
             query = query.with_for_update()
         head = conn.execute(query).first()
@@ -351,13 +358,34 @@ class EventStore:
             raise NotFoundError(f"no release {release_id!r}")
         if expect_seq is not None and head.head_seq != expect_seq:
             raise ConflictError(f"release {release_id} changed meanwhile (event {head.head_seq}); try again")
+        key = None
+        if head.audit_mode == KEYED:
+            if self.__key is None:
+                raise KeyRequiredError(
+                    f"release {release_id} is recorded keyed (HMAC-SHA256): "
+                    "set GOLIVE_AUDIT_KEY to write to it",
+                    location="GOLIVE_AUDIT_KEY",
+                )
+            key = self.__key
         seq, prev = head.head_seq, head.head_hash
         out: list[Event] = []
         rows = []
-        for type_, actor, data in entries:
+        for type_, actor, given in entries:
             seq += 1
+            data = given
+            named = data.get("snapshot")
+            if isinstance(named, str):
+                # bind the snapshot's title and source (its hash covers the model only)
+                snap = conn.execute(select(snapshots).where(snapshots.c.hash == named)).first()
+                if snap is not None:
+                    data = {
+                        **data,
+                        "snapshot_digest": snapshot_digest(
+                            snap.hash, snap.title, snap.source, _utc(snap.created_at)
+                        ),
+                    }
             payload = _dumps(data)
-            digest = event_hash(release_id, seq, type_, actor, at, payload, prev)
+            digest = event_hash(release_id, seq, type_, actor, at, payload, prev, key)
             rows.append(
                 {
                     "release_id": release_id,
@@ -495,14 +523,18 @@ class EventStore:
 
     # -- state snapshots (a cache of folded state) ---------------------------------
     def get_state(self, release_id: str) -> tuple[int, str] | None:
-        """The cached state (seq, JSON) when it still matches the event it was taken at."""
+        """The cached state (seq, JSON), only when it still matches the event it was
+        taken at and its digest binds it to that event (keyed with the audit key
+        when one is set: a cache written by someone without the key is ignored)."""
         from sqlalchemy import select
 
         from golive.store.schema import events, state_snapshots
 
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(state_snapshots.c.seq, state_snapshots.c.state)
+                select(
+                    state_snapshots.c.seq, state_snapshots.c.state, state_snapshots.c.digest, events.c.hash
+                )
                 .join(
                     events,
                     (events.c.release_id == state_snapshots.c.release_id)
@@ -511,7 +543,24 @@ class EventStore:
                 )
                 .where(state_snapshots.c.release_id == release_id)
             ).first()
-        return (int(row.seq), str(row.state)) if row else None
+        if row is None or row.digest != self.state_digest(release_id, int(row.seq), row.hash, row.state):
+            return None
+        return int(row.seq), str(row.state)
+
+    def state_digest(self, release_id: str, seq: int, event_hash_: str, state_json: str) -> str:
+        """The digest a cached state must carry (keyed when the audit key is set)."""
+        return state_digest(release_id, seq, event_hash_, state_json, self.__key)
+
+    def state_digest_matches(
+        self, release_id: str, seq: int, event_hash_: str, state_json: str, digest: str
+    ) -> bool | None:
+        """Whether a stored digest binds the cache row; None when it cannot be
+        checked here (a keyed digest and no key)."""
+        if digest.startswith("k:"):
+            if self.__key is None:
+                return None
+            return digest == state_digest(release_id, seq, event_hash_, state_json, self.__key)
+        return digest == state_digest(release_id, seq, event_hash_, state_json, None)
 
     def put_state(self, release_id: str, seq: int, event_hash: str, state_json: str) -> None:
         from sqlalchemy import delete
@@ -524,72 +573,68 @@ class EventStore:
                 conn.execute(delete(state_snapshots).where(state_snapshots.c.release_id == release_id))
                 conn.execute(
                     state_snapshots.insert().values(
-                        release_id=release_id, seq=seq, event_hash=event_hash, state=state_json
+                        release_id=release_id,
+                        seq=seq,
+                        event_hash=event_hash,
+                        state=state_json,
+                        digest=self.state_digest(release_id, seq, event_hash, state_json),
                     )
                 )
         except IntegrityError:
             pass  # another reader cached the state at the same moment
 
     # -- audit ---------------------------------------------------------------------
-    def verify(self, release_id: str) -> AuditReport:
-        """Check the release's hash chain; name the first bad event."""
-        from sqlalchemy import select
+    def read_audit(self, release_id: str) -> AuditRecord:
+        """Every row of the release (and rows that name no release), from one
+        consistent snapshot, so an append committed meanwhile never looks like tampering."""
+        from sqlalchemy import func, select
 
-        from golive.store.schema import events, releases
+        from golive.store.schema import events, releases, rollbacks, snapshots, state_snapshots
 
-        # the head and the events from one consistent snapshot, so an append
-        # committed meanwhile never looks like tampering
         options = {"isolation_level": "REPEATABLE READ"} if self.engine.dialect.name == "postgresql" else {}
         with self.engine.connect().execution_options(**options) as conn, conn.begin():
-            head = conn.execute(select(releases).where(releases.c.id == release_id)).first()
-            if head is None:
-                raise NotFoundError(f"no release {release_id!r} (golive release list shows them)")
-            release = _release(head)
+            release = conn.execute(select(releases).where(releases.c.id == release_id)).first()
             rows = conn.execute(
                 select(events).where(events.c.release_id == release_id).order_by(events.c.seq)
             ).all()
-        prev = genesis(release_id)
-        expected = 1
-        for row in rows:
-            if row.seq != expected:
-                if row.seq > expected:
-                    return AuditReport(
-                        release_id, len(rows), False, expected, f"event {expected} is missing (removed)"
+            if release is None and not rows:
+                raise NotFoundError(f"no release {release_id!r} (golive release list shows them)")
+            named = {release.snapshot} if release is not None else set()
+            for row in rows:
+                with contextlib.suppress(ValueError, TypeError, AttributeError):
+                    value = json.loads(row.data).get("snapshot")
+                    if isinstance(value, str):
+                        named.add(value)
+            found = conn.execute(select(snapshots).where(snapshots.c.hash.in_(sorted(named)))).all()
+            backs = conn.execute(select(rollbacks).where(rollbacks.c.release_id == release_id)).all()
+            states = conn.execute(
+                select(state_snapshots).where(state_snapshots.c.release_id == release_id)
+            ).all()
+            orphans: list[tuple[str, str, str]] = []
+            for table, extra in ((events, "seq"), (rollbacks, "intent_seq"), (state_snapshots, "seq")):
+                stray = conn.execute(
+                    select(
+                        table.c.release_id, func.count(), func.min(table.c[extra]), func.max(table.c[extra])
                     )
-                return AuditReport(release_id, len(rows), False, row.seq, f"event {row.seq} appears twice")
-            if row.prev_hash != prev:
-                return AuditReport(
-                    release_id,
-                    len(rows),
-                    False,
-                    row.seq,
-                    f"event {row.seq} does not follow event {row.seq - 1} "
-                    "(an event was inserted, removed or reordered)",
-                )
-            digest = event_hash(
-                release_id, row.seq, row.type, row.actor, _utc(row.at), row.data, row.prev_hash
-            )
-            if digest != row.hash:
-                return AuditReport(
-                    release_id,
-                    len(rows),
-                    False,
-                    row.seq,
-                    f"event {row.seq} was edited (its content no longer matches its hash)",
-                )
-            prev = row.hash
-            expected += 1
-        if release.head_seq != len(rows) or release.head_hash != prev:
-            missing = release.head_seq if release.head_seq > len(rows) else len(rows)
-            return AuditReport(
-                release_id,
-                len(rows),
-                False,
-                min(len(rows) + 1, missing),
-                f"the log ends at event {len(rows)} but the release's head is event {release.head_seq} "
-                "(events were removed from the end, or the head was changed)",
-            )
-        return AuditReport(release_id, len(rows), True)
+                    .where(~table.c.release_id.in_(select(releases.c.id)))
+                    .group_by(table.c.release_id)
+                    .order_by(table.c.release_id)
+                    .limit(20)
+                ).all()
+                for rid, count, low, high in stray:
+                    where = f"{extra} {low}" if count == 1 else f"{extra} {low}..{high} ({count} rows)"
+                    orphans.append((table.name, f"release_id {rid!r} {where}", "names no release"))
+        return AuditRecord(
+            release_id, release, list(rows), {r.hash: r for r in found}, list(backs), list(states), orphans
+        )
+
+    def verify_record(self, record: AuditRecord, anchor: Anchor | None = None) -> AuditReport:
+        """The chain part of an audit of ``record``, with this store's audit key."""
+        return check_chain(record, self.__key, anchor)
+
+    def verify(self, release_id: str, anchor: Anchor | None = None) -> AuditReport:
+        """Check the release's hash chain (against ``anchor`` too); name the first bad event."""
+        return self.verify_record(self.read_audit(release_id), anchor)
 
 
 _LOCAL_LOCKS: dict[tuple[str, str], threading.Lock] = {}
@@ -624,6 +669,7 @@ def _release(row: Any) -> ReleaseRow:
         snapshot=row.snapshot,
         head_seq=row.head_seq,
         head_hash=row.head_hash,
+        audit_mode=row.audit_mode or PLAIN,
     )
 
 

@@ -45,6 +45,8 @@ releases = Table(
     Column("snapshot", String(64), ForeignKey("snapshots.hash"), nullable=False),
     Column("head_seq", Integer, nullable=False, default=0),
     Column("head_hash", String(64), nullable=False),
+    # "plain" (SHA-256) or "keyed" (HMAC-SHA256 with GOLIVE_AUDIT_KEY); release.started records it too
+    Column("audit_mode", String(16), nullable=False, server_default="plain"),
 )
 
 events = Table(
@@ -65,7 +67,8 @@ events = Table(
 Index("ix_events_type", events.c.release_id, events.c.type)
 
 # a cache of a release's folded state at one event (``event_hash`` ties it to
-# that event); derived data, never used by the audit
+# that event, ``digest`` binds both, keyed with the audit key when one is set);
+# derived data: the audit compares it with a fresh fold
 state_snapshots = Table(
     "state_snapshots",
     metadata,
@@ -73,6 +76,7 @@ state_snapshots = Table(
     Column("seq", Integer, nullable=False),
     Column("event_hash", String(64), nullable=False),
     Column("state", Text, nullable=False),
+    Column("digest", String(80), nullable=True),
 )
 
 # one rollback per release, ever: the primary key is the release

@@ -11,6 +11,7 @@ fixtures by name in a conftest's namespace).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from tests.services import (  # noqa: F401 - fixtures, found by pytest through t
 )
 
 BACKENDS = ["sqlite", "postgresql"]
-SNAPSHOT = "0" * 64
+SNAPSHOT = hashlib.sha256(b"{}").hexdigest()  # a consistent placeholder: the hash of its model "{}"
 LAUNCH = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)
 
 

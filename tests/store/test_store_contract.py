@@ -47,6 +47,7 @@ from golive.store.schema import events as events_table
 from golive.store.schema import metadata
 from golive.store.schema import releases as releases_table
 from golive.store.schema import snapshots as snapshots_table
+from tests.store.conftest import SNAPSHOT
 
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCH = datetime(2030, 1, 8, 9, 0, tzinfo=UTC)
@@ -56,7 +57,7 @@ NewRelease = Callable[..., str]
 def _subprocess_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    for name in ("GOLIVE_DATABASE_URL", "GOLIVE_CONFIG", "GOLIVE_NOW", "GOLIVE_ACTOR"):
+    for name in ("GOLIVE_DATABASE_URL", "GOLIVE_CONFIG", "GOLIVE_NOW", "GOLIVE_ACTOR", "GOLIVE_AUDIT_KEY"):
         env.pop(name, None)
     return env
 
@@ -152,7 +153,7 @@ def test_create_release_with_a_first_event(store: EventStore, new_release: NewRe
         1,
         "release.started",
         "alice",
-        {"service": "contract"},
+        {"service": "contract", "audit_mode": "plain"},  # the store records the chain's mode
     )
     assert store.get_release(rid).head_seq == 1
     assert store.verify(rid).ok
@@ -906,7 +907,14 @@ def _cli_verify(url: str, rid: str, cwd: Path) -> subprocess.CompletedProcess[st
 def test_golive_audit_verify_names_the_tampered_event(
     store: EventStore, new_release: NewRelease, db_url: str, tmp_path: Path
 ) -> None:
-    rid = new_release(first_event=("release.started", {"service": "contract"}))
+    started = {
+        "service": "contract",
+        "version": "1.0",
+        "env": "test",
+        "launch": LAUNCH.isoformat(),
+        "tz": "UTC",
+    }
+    rid = new_release(first_event=("release.started", {**started, "snapshot": SNAPSHOT}))
     for i in range(7):
         store.append(rid, "item.done", "bob", {"item": f"item-{i}"})
     intact = _cli_verify(db_url, rid, tmp_path)
