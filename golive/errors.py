@@ -10,11 +10,13 @@ A failed verification is never an error: checks return result values.
 from __future__ import annotations
 
 __all__ = [
+    "ActionError",
     "GoliveError",
     "InputError",
     "NotFoundError",
     "OverlayError",
     "RunbookFormatError",
+    "TamperedError",
 ]
 
 
@@ -60,3 +62,17 @@ class NotFoundError(InputError):
     """A named thing (file, item, section) that does not exist."""
 
     code = "not_found"
+
+
+class ActionError(InputError):
+    """An action that is not allowed now (wrong role, wrong state, duplicate)."""
+
+    code = "not_allowed"
+
+
+class TamperedError(GoliveError):
+    """A stored fact a command needs does not match its record: the database was
+    edited behind golive's back. The command refuses to act on it."""
+
+    code = "tampered"
+    exit_code = 1

@@ -34,6 +34,13 @@ def test_a_gate_edited_in_the_stored_runbook_fails_the_audit(tmp_path: Path) -> 
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert f"  snapshots {snapshot[:6]}…: the model does not match its content hash (edited)" in broken.stdout
     assert broken.stderr == ""
+    # and no command decides on the edited runbook: status and decide refuse it, in one line
+    for command in (("status", rid), ("decide", rid)):
+        refused = golive(tmp_path, *command)
+        lines = [ln for ln in refused.stderr.splitlines() if ln.strip()]
+        assert refused.returncode == 1 and len(lines) == 1, refused.stdout + refused.stderr
+        assert f"runbook snapshot {snapshot[:12]} does not match its hash" in lines[0]
+        assert "Load test waived" not in refused.stdout
 
 
 def test_audit_head_prints_an_anchor_verify_accepts(tmp_path: Path) -> None:

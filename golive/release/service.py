@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from golive.config import Config, config_changes, config_from_record, config_record
-from golive.errors import InputError, NotFoundError
+from golive.errors import ActionError, InputError, NotFoundError, TamperedError
 from golive.release.decide import Decision, decide, policy_violations, required_signoffs, valid_signoffs
 from golive.release.schedule import Window, item_windows, phase_windows
 from golive.release.state import (
@@ -44,14 +44,15 @@ _ACTIONS = {"start": "started", "done": "done", "fail": "failed", "skip": "skipp
 RETRIES = 5
 
 
-class ActionError(InputError):
-    """An action that is not allowed now (wrong role, wrong state, duplicate)."""
-
-    code = "not_allowed"
-
-
 @lru_cache(maxsize=32)
-def _runbook_from_json(model_json: str) -> Runbook:
+def _runbook_from_json(content_hash: str, model_json: str) -> Runbook:
+    """The stored runbook, only when it still matches the hash its release recorded: a
+    snapshot edited in the database is refused, never decided on."""
+    if hashlib.sha256(model_json.encode()).hexdigest() != content_hash:
+        raise TamperedError(
+            f"the stored runbook snapshot {content_hash[:12]} does not match its hash: "
+            "the database was edited (golive audit verify says where)"
+        )
     return Runbook.model_validate_json(model_json)
 
 
@@ -95,7 +96,7 @@ class ReleaseService:
         release = self.store.get_release(release_id)
 
         def snapshot(content_hash: str) -> Runbook:
-            return _runbook_from_json(self.store.get_snapshot(content_hash)[2])
+            return _runbook_from_json(content_hash, self.store.get_snapshot(content_hash)[2])
 
         initial: ReleaseState | None = None
         cached = self.store.get_state(release_id)
