@@ -94,10 +94,10 @@ class RolloutState:
             return "rolled_back"
         if self.aborted is not None:
             return "aborted"
+        if self.paused is not None:
+            return "paused"  # also in hypercare (the health guard's pause): a person decides
         if self.completed_at is not None:
             return "completed"
-        if self.paused is not None:
-            return "paused"
         return "running" if self.guard is not None else "not started"
 
 
@@ -413,6 +413,14 @@ class Controller:
                         },
                     )
                     state.alerted.add(f"hypercare:{trigger.name}")
+                    if trigger.hypercare_reaction in ("pause", "rollback") and not shadow:
+                        # the health guard: a total outage in hypercare pauses (or rolls back)
+                        reaction = trigger.hypercare_reaction
+                        fired = {"trigger": trigger.name, "reaction": reaction, "detail": verdict.detail}
+                        self._append("rollout.trigger.fired", {**fired, "shadow": False, "hypercare": True})
+                        copy = trigger.model_copy(update={"reaction": reaction})
+                        await self._react(guard, copy, verdict.detail)
+                        return
                 continue
             if verdict.fired and trigger.name not in state.fired:
                 self._append(
@@ -467,6 +475,11 @@ class Controller:
 
     async def _measure(self, trigger: TriggerSpec, guard: RolloutGuard, now: datetime) -> Evaluation:
         from golive.checks.runner import prepare_check, run_check
+
+        if trigger.source == "health" and trigger.check is not None:
+            from golive.rollout.health import measure
+
+            return await measure(trigger.check, self.ctx, now, name=trigger.name)
 
         spec: dict[str, Any] = {
             "kind": "metric",
@@ -656,7 +669,9 @@ class Controller:
         state = self.state()
         if state.guard is not None:
             raise ValueError("the rollout of this release has already started")
-        resolved = resolve_guard(guard, runbook)
+        from golive.rollout.health import resolve_health
+
+        resolved, health = resolve_health(resolve_guard(guard, runbook), runbook, self.ctx.values)
         try:
             self.store.append(
                 self.release_id,
@@ -664,6 +679,7 @@ class Controller:
                 actor,
                 {
                     "guard": resolved.model_dump(mode="json", by_alias=True),
+                    "health": health,  # the built-in health guard as resolved (false: turned off)
                     **({"without_go": without_go} if without_go else {}),
                 },
                 expect_seq=state.seq,
@@ -719,7 +735,7 @@ class Controller:
             if (
                 state.guard is None
                 or (not state.active and not watching)
-                or (stop_when_paused and state.active and state.paused is not None)
+                or (stop_when_paused and (state.active or watching) and state.paused is not None)
                 or (until is not None and until(state))
             ):
                 return state
