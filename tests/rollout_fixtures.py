@@ -54,7 +54,7 @@ def target() -> Iterator[tuple[Target, str]]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:
-            if self.path.startswith("/health"):  # the service's own health endpoint
+            if "health" in self.path:  # the service's own health endpoints
                 code = 503 if state.health_down else 200
                 self._reply(code, {"status": "unhealthy" if state.health_down else "healthy"})
             elif state.down:
