@@ -108,6 +108,27 @@ def test_an_outage_in_hypercare_pauses_and_alerts(release, target) -> None:  # t
     assert state.outcome == "paused"
 
 
+def test_a_hypercare_pause_lost_in_a_crash_is_taken_on_the_next_tick(release, target) -> None:  # type: ignore[no-untyped-def]
+    store, rid, clock = release
+    t, base = target
+    controller = Controller(store, rid, clock=clock, values={})
+    controller.start(_guard(base, hypercare="6h", hypercare_interval="10m"))
+    while controller.state().completed_at is None:
+        asyncio.run(controller.tick())
+        clock.advance(timedelta(minutes=1))
+    # the previous controller recorded the firing and died before pausing
+    fired = {"trigger": "health", "reaction": "pause", "shadow": False, "detail": "d", "hypercare": True}
+    store.append(rid, "rollout.trigger.fired", "golive-controller", fired)
+    t.health_down = True
+    for _ in range(60):
+        asyncio.run(controller.tick())
+        clock.advance(timedelta(minutes=1))
+    log = store.events(rid)
+    assert [e.data.get("trigger") for e in log if e.type == "rollout.paused"] == ["health"]  # once
+    assert [e.data["trigger"] for e in log if e.type == "rollout.trigger.fired"] == ["health"]
+    assert controller.state().outcome == "paused"
+
+
 def test_a_guard_that_names_rollback_rolls_back_in_hypercare(release, target) -> None:  # type: ignore[no-untyped-def]
     store, rid, clock = release
     t, base = target

@@ -13,7 +13,7 @@ rollout pauses and asks for a person. A trigger that fired without its reaction
 in the log (the controller died in between) reacts on the next tick. The
 database allows one rollback per release.
 
-Events: ``rollout.started`` {guard}, ``rollout.step.intent`` / ``rollout.step.done``
+Events: ``rollout.started`` {guard, health}, ``rollout.step.intent`` / ``rollout.step.done``
 {component, index, weight, ok, summary}, ``rollout.evaluated`` {trigger,
 outcome, value, detail}, ``rollout.trigger.fired`` {trigger, reaction, shadow,
 detail}, ``rollout.alert`` {trigger, detail}, ``rollout.paused`` /
@@ -370,6 +370,13 @@ class Controller:
         """Evaluate the triggers that are due. In hypercare (after 100%) a fired
         trigger alerts; the release stays where it is."""
         now = self.clock.now()
+        for name, fired in state.unreacted.items() if hypercare else []:
+            # fired in hypercare (the health guard), the controller died before it reacted: react now
+            trigger = next((t for t in guard.triggers if t.name == name), None)
+            if trigger is not None and fired.get("hypercare"):
+                copy = trigger.model_copy(update={"reaction": fired.get("reaction", "pause")})
+                await self._react(guard, copy, str(fired.get("detail", "")))
+                return
         for trigger in guard.triggers:
             rule = _rule(trigger, guard)
             history = state.evaluations.get(trigger.name, [])
@@ -404,6 +411,15 @@ class Controller:
                     )
                     state.alerted.add(f"hypercare-errors:{trigger.name}")
                 if verdict.fired and f"hypercare:{trigger.name}" not in state.alerted:
+                    acts = trigger.hypercare_reaction in ("pause", "rollback") and not shadow
+                    if acts and trigger.name not in state.fired:
+                        # the health guard: a total outage in hypercare pauses (or rolls back)
+                        reaction = trigger.hypercare_reaction
+                        fired = {"trigger": trigger.name, "reaction": reaction, "detail": verdict.detail}
+                        self._append("rollout.trigger.fired", {**fired, "shadow": False, "hypercare": True})
+                        state.fired[trigger.name] = str(reaction)
+                        copy = trigger.model_copy(update={"reaction": reaction})
+                        await self._react(guard, copy, verdict.detail)
                     self._append(
                         "rollout.alert",
                         {
@@ -413,13 +429,7 @@ class Controller:
                         },
                     )
                     state.alerted.add(f"hypercare:{trigger.name}")
-                    if trigger.hypercare_reaction in ("pause", "rollback") and not shadow:
-                        # the health guard: a total outage in hypercare pauses (or rolls back)
-                        reaction = trigger.hypercare_reaction
-                        fired = {"trigger": trigger.name, "reaction": reaction, "detail": verdict.detail}
-                        self._append("rollout.trigger.fired", {**fired, "shadow": False, "hypercare": True})
-                        copy = trigger.model_copy(update={"reaction": reaction})
-                        await self._react(guard, copy, verdict.detail)
+                    if acts:
                         return
                 continue
             if verdict.fired and trigger.name not in state.fired:
