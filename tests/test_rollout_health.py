@@ -305,3 +305,15 @@ def test_rollout_plan_shows_the_health_guard_with_its_worst_case_detection() -> 
     plain = run_golive("rollout", "plan", str(seed_path("004")), "--interval", "30s", "--json")
     guard_004 = next(t for t in json.loads(plain.stdout)["triggers"] if t["name"] == "health")
     assert guard_004["for"] == "6m" and guard_004["worst_case_detection"] == "6m30s"
+
+
+def test_an_actuator_origin_that_does_not_answer_is_asked_once(release) -> None:  # type: ignore[no-untyped-def]
+    store, rid, clock = release
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there once closed
+    controller = Controller(store, rid, clock=clock, values={})
+    controller.start(_guard(f"http://127.0.0.1:{port}"))
+    health = _started(store, rid)["health"]
+    assert health["probes"] == [] and len(health["not_used"]) == 1
+    assert health["not_used"][0]["reason"].startswith("no healthy answer at start: no answer")

@@ -28,7 +28,8 @@ Where the probe comes from, in order (the first source that gives one wins):
    component is not an outage);
 3. the actuator targets: each webhook ``set_weight`` actuator's origin
    (``scheme://host:port``) with ``/health``, ``/healthz`` or ``/api/health``, the
-   first that answers 2xx, one probe per distinct origin.
+   first that answers 2xx, one probe per distinct origin (an origin that does not
+   answer at all is not asked for its other paths).
 
 A derived probe (2, 3) is used only when it answers healthy when the rollout starts;
 the ones that do not are listed as not used, with why, in ``rollout.started``.
@@ -301,6 +302,8 @@ async def _resolve(guard: RolloutGuard, runbook: Runbook | None, values: Mapping
                         break
                     reason = f"no healthy answer at start: {why}"
                     plan.not_used.append({"url": probe.url, "source": probe.source, "reason": reason})
+                    if source != "runbook" and why.startswith("no answer"):
+                        break  # the origin does not answer at all: its other paths won't either
     finally:
         await ctx.close()
     if not plan.probes:
