@@ -26,10 +26,13 @@ LAUNCH = parse_launch("2026-12-01 09:00 Europe/London")
 
 @dataclass
 class Target:
-    """A stand-in service: its error rate, and the actuator calls it received."""
+    """A stand-in service: its error rate, its health, and the actuator calls it received."""
 
     error_rate: float = 0.0
     down: bool = False
+    """The metric source answers 503 (the service's /health still answers)."""
+    health_down: bool = False
+    """The service's /health answers 503: a total outage."""
     calls: list[tuple[str, Any]] = field(default_factory=list)
     weight: float = 0.0
 
@@ -51,7 +54,10 @@ def target() -> Iterator[tuple[Target, str]]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:
-            if state.down:
+            if "health" in self.path:  # the service's own health endpoints
+                code = 503 if state.health_down else 200
+                self._reply(code, {"status": "unhealthy" if state.health_down else "healthy"})
+            elif state.down:
                 self._reply(503, {"error": "metrics unavailable"})
             else:
                 self._reply(200, {"error_rate": state.error_rate, "weight": state.weight})

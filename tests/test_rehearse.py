@@ -326,3 +326,26 @@ def test_every_seed_rehearses_healthy_caught_and_under(
         assert "- Status: Success" not in report and result["trigger"] in report, report[:2000]
     if expected == "rolled_back":
         assert "rolled back automatically" in report, report[:2000]
+
+
+# -- the built-in health guard: a total outage no criterion names ------------------------------
+
+
+@pytest.mark.parametrize("seed", ["000", "001"])  # their overlays and criteria name no outage
+def test_a_total_outage_at_100_percent_is_caught_by_the_health_guard(tmp_path: Path, seed: str) -> None:
+    args = [str(seed_path(seed)), "--fault", "health=down@100", "--launch", LAUNCH, "--speed", str(FAST)]
+    done = rehearse(tmp_path, *args, "--out", str(tmp_path / "run"), "--json")
+    result = result_of(done)
+    assert done.returncode == 1, result
+    assert result["outcome"] in ("rolled_back", "paused"), result  # paused: with an alert, in hypercare
+    trigger = result["trigger"] or ""
+    assert trigger.startswith("health guard: no healthy answer from http://127.0.0.1:"), result
+    assert trigger.endswith("/api/health for 1m"), result
+    log = events(result["db"], result["release"])
+    started = next(e for e in log if e.type == "rollout.started")
+    assert [p["trigger"] for p in started.data["health"]["probes"]] == ["health"]
+    assert [e.data["trigger"] for e in log if e.type == "rollout.trigger.fired"] == ["health"]
+    if result["outcome"] == "paused":
+        assert any(e.type == "rollout.alert" and e.data["trigger"] == "health" for e in log)
+    report = Path(result["report"]).read_text(encoding="utf-8")
+    assert "- Status: Success" not in report and trigger in report, report[:2000]

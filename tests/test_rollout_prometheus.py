@@ -351,7 +351,9 @@ def step_done(events: list[Event], index: int) -> Event | None:
 
 
 def evaluations(events: list[Event], outcome: str | None = None) -> list[Event]:
-    found = of_type(events, "rollout.evaluated")
+    """The Prometheus trigger's evaluations (not the built-in health guard's, which the
+    demo target answers, healthy, beside them)."""
+    found = [e for e in of_type(events, "rollout.evaluated") if e.data["trigger"] != "health"]
     return [e for e in found if outcome is None or e.data["outcome"] == outcome]
 
 

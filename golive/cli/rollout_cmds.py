@@ -36,7 +36,7 @@ def rollout_plan(runbook: str, overlay: str | None, interval: str, as_json: bool
         raise InputError(str(exc), location="--interval") from None
     if every.total_seconds() <= 0:
         raise InputError("must be positive", location="--interval")
-    plan = compile_triggers(load_runbook(runbook, overlay=overlay), interval=every)
+    plan = compile_triggers(load_runbook(runbook, overlay=overlay), interval=every, health=True)
     if as_json:
         click.echo(
             json.dumps(
@@ -66,11 +66,12 @@ def rollout_plan(runbook: str, overlay: str | None, interval: str, as_json: bool
         )
         return
     for t in plan.triggers:
-        click.echo(f"line {t.line}: {t.text}")
+        click.echo(f"line {t.line}: {t.text}" if t.line else t.text)
         click.echo(f"  → {t.metric}: {t.breach} ({t.reading}); react: {t.reaction}")
         click.echo(f"    worst-case detection {format_duration(t.worst_case)}; query: {t.query}")
     for criterion, reason in plan.not_compiled:
-        click.echo(f"line {criterion.line}: {criterion.text}\n  not compiled: {reason}")
+        where = f"line {criterion.line}: " if criterion.line else ""
+        click.echo(f"{where}{criterion.text}\n  not compiled: {reason}")
 
 
 def _service(db: str | None, store: Any = None) -> Any:

@@ -286,6 +286,13 @@ class Rehearsal:
         self.view.rollout = outcome
         self.view.weights = {name: c.weight for name, c in state.components.items()}
         self._say()
+        if self.stage == "hypercare" and outcome in ("rolled_back", "paused"):
+            # the health guard paused (or rolled back) in hypercare: a person takes over
+            reason = (
+                state.paused if outcome == "paused" else str((state.rollback_intent or {}).get("reason", ""))
+            )
+            self._end(outcome, reason or None, self._fired_trigger(state))
+            return
         if self.stage != "rollout":
             return
         if outcome == "completed":

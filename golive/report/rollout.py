@@ -266,7 +266,8 @@ def rollout_report(events: list[Event], when: Callable[[datetime], Moment]) -> R
     elif aborted is not None:
         outcome, ended = "aborted", when(aborted.at)
     elif completed is not None:
-        outcome, ended = "completed", when(completed.at)
+        # paused after completion (the health guard in hypercare): not a success
+        outcome, ended = ("paused" if paused is not None else "completed"), when(completed.at)
     else:
         outcome, ended = ("paused" if paused is not None else "running"), None
 
@@ -361,7 +362,8 @@ def _trigger(
         name=clean(name),
         text=text,
         breach=breach,
-        reaction=clean(spec.get("reaction") or (fired.data.get("reaction") if fired else "") or "rollback"),
+        # the fired event's reaction first: the health guard pauses in hypercare, rolls back before
+        reaction=clean((fired.data.get("reaction") if fired else "") or spec.get("reaction") or "rollback"),
         shadow=shadow or bool(spec.get("shadow")) or bool(fired is not None and fired.data.get("shadow")),
         rule=_rule(spec),
         interval=fmt_duration(interval),

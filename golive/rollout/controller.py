@@ -13,7 +13,7 @@ rollout pauses and asks for a person. A trigger that fired without its reaction
 in the log (the controller died in between) reacts on the next tick. The
 database allows one rollback per release.
 
-Events: ``rollout.started`` {guard}, ``rollout.step.intent`` / ``rollout.step.done``
+Events: ``rollout.started`` {guard, health}, ``rollout.step.intent`` / ``rollout.step.done``
 {component, index, weight, ok, summary}, ``rollout.evaluated`` {trigger,
 outcome, value, detail}, ``rollout.trigger.fired`` {trigger, reaction, shadow,
 detail}, ``rollout.alert`` {trigger, detail}, ``rollout.paused`` /
@@ -100,10 +100,10 @@ class RolloutState:
             return "rolled_back"
         if self.aborted is not None:
             return "aborted"
+        if self.paused is not None:
+            return "paused"  # also in hypercare (the health guard's pause): a person decides
         if self.completed_at is not None:
             return "completed"
-        if self.paused is not None:
-            return "paused"
         return "running" if self.guard is not None else "not started"
 
 
@@ -469,6 +469,13 @@ class Controller:
         """Evaluate the triggers that are due. In hypercare (after 100%) a fired
         trigger alerts; the release stays where it is."""
         now = self.clock.now()
+        for name, fired in state.unreacted.items() if hypercare else []:
+            # fired in hypercare (the health guard), the controller died before it reacted: react now
+            trigger = next((t for t in guard.triggers if t.name == name), None)
+            if trigger is not None and fired.get("hypercare"):
+                copy = trigger.model_copy(update={"reaction": fired.get("reaction", "pause")})
+                await self._react(guard, copy, str(fired.get("detail", "")))
+                return
         for trigger in guard.triggers:
             rule = _rule(trigger, guard)
             history = state.evaluations.get(trigger.name, [])
@@ -503,6 +510,15 @@ class Controller:
                     )
                     state.alerted.add(f"hypercare-errors:{trigger.name}")
                 if verdict.fired and f"hypercare:{trigger.name}" not in state.alerted:
+                    acts = trigger.hypercare_reaction in ("pause", "rollback") and not shadow
+                    if acts and trigger.name not in state.fired:
+                        # the health guard: a total outage in hypercare pauses (or rolls back)
+                        reaction = trigger.hypercare_reaction
+                        fired = {"trigger": trigger.name, "reaction": reaction, "detail": verdict.detail}
+                        self._append("rollout.trigger.fired", {**fired, "shadow": False, "hypercare": True})
+                        state.fired[trigger.name] = str(reaction)
+                        copy = trigger.model_copy(update={"reaction": reaction})
+                        await self._react(guard, copy, verdict.detail)
                     self._append(
                         "rollout.alert",
                         {
@@ -512,6 +528,8 @@ class Controller:
                         },
                     )
                     state.alerted.add(f"hypercare:{trigger.name}")
+                    if acts:
+                        return
                 continue
             if verdict.fired and trigger.name not in state.fired:
                 self._append(
@@ -566,6 +584,11 @@ class Controller:
 
     async def _measure(self, trigger: TriggerSpec, guard: RolloutGuard, now: datetime) -> Evaluation:
         from golive.checks.runner import prepare_check, run_check
+
+        if trigger.source == "health" and trigger.check is not None:
+            from golive.rollout.health import measure
+
+            return await measure(trigger.check, self.ctx, now, name=trigger.name)
 
         spec: dict[str, Any] = {
             "kind": "metric",
@@ -764,7 +787,9 @@ class Controller:
         state = self.state()
         if state.guard is not None:
             raise ValueError("the rollout of this release has already started")
-        resolved = resolve_guard(guard, runbook)
+        from golive.rollout.health import resolve_health
+
+        resolved, health = resolve_health(resolve_guard(guard, runbook), runbook, self.ctx.values)
         try:
             self.store.append(
                 self.release_id,
@@ -772,6 +797,7 @@ class Controller:
                 actor,
                 {
                     "guard": resolved.model_dump(mode="json", by_alias=True),
+                    "health": health,  # the built-in health guard as resolved (false: turned off)
                     **({"without_go": without_go} if without_go else {}),
                 },
                 expect_seq=state.seq,
@@ -827,7 +853,7 @@ class Controller:
             if (
                 state.guard is None
                 or (not state.active and not watching)
-                or (stop_when_paused and state.active and state.paused is not None)
+                or (stop_when_paused and (state.active or watching) and state.paused is not None)
                 or (until is not None and until(state))
             ):
                 return state

@@ -128,9 +128,16 @@ def _compile(
     )
 
 
-def compile_triggers(runbook: Runbook, *, interval: timedelta = timedelta(seconds=30)) -> TriggerPlan:
-    """Triggers for the runbook's rollback criteria (react: roll back)."""
+def compile_triggers(
+    runbook: Runbook, *, interval: timedelta = timedelta(seconds=30), health: bool = False
+) -> TriggerPlan:
+    """Triggers for the runbook's rollback criteria (react: roll back); with ``health``
+    also the built-in health guard (see :mod:`golive.rollout.health`), last."""
     plan = TriggerPlan(triggers=[], not_compiled=[])
+    if health:
+        plan = compile_triggers(runbook, interval=interval)
+        _add_health(plan, runbook, interval)
+        return plan
     seen: set[str] = set()
     for criterion in runbook.rollback_criteria:
         if not criterion.thresholds:
@@ -149,6 +156,49 @@ def compile_triggers(runbook: Runbook, *, interval: timedelta = timedelta(second
             seen.add(name)
             plan.triggers.append(compiled if name == compiled.name else _renamed(compiled, name))
     return plan
+
+
+def _add_health(plan: TriggerPlan, runbook: Runbook, interval: timedelta) -> None:
+    """The health guard as one more trigger-like entry of the plan (nothing is probed)."""
+    from golive.rollout.health import _WATCHES_HEALTH, health_window, plan_health, watchers
+    from golive.rollout.spec import HealthSpec
+
+    guard = RolloutGuard.model_validate(runbook.rollout_guard) if runbook.rollout_guard else None
+    spec = guard.health if guard is not None else HealthSpec()
+    if not spec.enabled:
+        off = Criterion(text="health guard", line=0)
+        plan.not_compiled.append((off, "turned off (health: false): only the stated criteria watch"))
+        return
+    every = spec.interval or interval
+    watching = [(t.name, t.for_duration, t.interval or interval) for t in (watchers(guard) if guard else [])]
+    watching += [
+        (t.name, t.rule.for_duration, t.rule.interval)
+        for t in plan.triggers
+        if t.reaction != "alert" and (t.metric == "up" or _WATCHES_HEALTH.search(f"{t.name} {t.text}"))
+    ]
+    window, defers = health_window(spec, watching)
+    probes, how = plan_health(guard, runbook)
+    url = probes[0].url if probes else "(none known)"
+    reaction = spec.reaction or "rollback"
+    reading = f"built-in health guard: {probes[0].source if probes else 'no probe'}, {how}"
+    reading += f"; no healthy (2xx) answer for {_fmt(window)} → {reaction}"
+    reading += f"; in hypercare: {spec.reaction or 'pause and alert'}"
+    if defers:
+        reading += f"; waits for {', '.join(defers)}, which already watch health"
+    plan.triggers.append(
+        CompiledTrigger(
+            name="health",
+            text=f"health guard: no healthy answer from {url} for {_fmt(window)}",
+            line=0,
+            file=None,
+            metric="health",
+            query=url,
+            breach="no healthy answer",
+            rule=TriggerRule(interval=every, for_duration=window),
+            reaction=reaction,
+            reading=reading,
+        )
+    )
 
 
 def _renamed(trigger: CompiledTrigger, name: str) -> CompiledTrigger:

@@ -38,11 +38,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 from golive.runbook.model import Offset
 
-__all__ = ["Actuator", "Component", "ProcedureStep", "RolloutGuard", "Step", "TriggerSpec"]
+__all__ = ["Actuator", "Component", "HealthSpec", "ProcedureStep", "RolloutGuard", "Step", "TriggerSpec"]
 
 
 class _Spec(BaseModel):
@@ -110,12 +110,18 @@ class Component(_Spec):
 class TriggerSpec(_Spec):
     name: str = Field(min_length=1)
     text: str = ""
-    source: Literal["prometheus", "http_json"] = "prometheus"
+    source: Literal["prometheus", "http_json", "health"] = "prometheus"
+    """``health``: a health probe (``check``, any check kind): a check that passes
+    is ``ok``, one that fails or gets no answer is a ``breach`` (see
+    :mod:`golive.rollout.health`; the built-in health guard is such a trigger)."""
     url: str | None = None
     query: str | None = None
     path: str | None = None
     baseline: dict[str, Any] | None = None
-    breach: str
+    breach: str = ""
+    check: dict[str, Any] | None = None
+    hypercare_reaction: Literal["rollback", "pause", "alert"] | None = None
+    """What a trigger that fires in hypercare does (default: alert)."""
     interval: Offset | None = None
     for_duration: Offset | None = Field(default=None, alias="for")
     count: int | None = Field(default=None, ge=1)
@@ -136,6 +142,51 @@ class TriggerSpec(_Spec):
         rules = [r for r in (self.for_duration, self.count, self.total) if r is not None]
         if len(rules) > 1:
             raise ValueError("a trigger has one rule over time: for, count or total")
+        if self.source == "health" and not self.check:
+            raise ValueError("a health trigger needs a check (the probe)")
+        if self.source != "health" and not self.breach:
+            raise ValueError("a trigger needs a breach condition")
+        return self
+
+
+class HealthSpec(_Spec):
+    """The built-in health guard (see :mod:`golive.rollout.health`): ``health:`` in
+    the guard. ``true`` (the default) derives the probe, ``false`` turns it off, a
+    mapping sets the probe and its timing::
+
+        health: {url: "http://127.0.0.1:8077/api/health", expect: ["status == 200"],
+                 interval: 30s, window: 1m, reaction: rollback}
+        health: {check: {kind: tcp, host: db.internal, port: 5432}}
+
+    A total outage is no healthy answer for ``window``; then golive rolls back
+    during the rollout and pauses and alerts in hypercare, unless ``reaction``
+    names another reaction (for both)."""
+
+    enabled: bool = True
+    url: str | None = None
+    expect: list[str] | None = None
+    check: dict[str, Any] | None = None
+    interval: Offset | None = None
+    window: Offset = timedelta(minutes=1)
+    timeout: Offset = timedelta(seconds=5)
+    reaction: Literal["rollback", "pause", "alert"] | None = None
+
+    @model_validator(mode="after")
+    def _valid(self) -> HealthSpec:
+        if self.url is not None and self.check is not None:
+            raise ValueError("give either url or check, not both")
+        if self.url is not None and not self.url.startswith(("http://", "https://")):
+            raise ValueError("url must be an http(s) URL")
+        if self.expect is not None and self.url is None:
+            raise ValueError("expect needs url (a check states its own expect)")
+        if self.check is not None and not isinstance(self.check.get("kind"), str):
+            raise ValueError("check needs a kind")
+        if self.interval is not None and self.interval <= timedelta(0):
+            raise ValueError("interval must be positive")
+        if self.window < timedelta(0):
+            raise ValueError("window must not be negative")
+        if self.timeout <= timedelta(0):
+            raise ValueError("timeout must be positive")
         return self
 
 
@@ -180,11 +231,30 @@ class RolloutGuard(_Spec):
     from_criteria: bool = False
     """Also watch the runbook's own rollback criteria, compiled into Prometheus
     triggers (needs ``prometheus_url``; see :mod:`golive.rollout.plan`)."""
+    health: HealthSpec = Field(default_factory=HealthSpec)
+    """The built-in health guard: ``true`` (default), ``false`` or a probe (see
+    :class:`HealthSpec`). Resolved when the rollout starts into one more trigger
+    (``source: health``), recorded in ``rollout.started``."""
     rollback_procedure: bool | list[ProcedureStep] = True
     """After the rollback actuators, run the runbook's rollback procedure: ``true``
     runs the checks attached to the items of its rollback procedure sections, a
     list names the steps, ``false`` runs none. Resolved into a list when the
     rollout starts, so the log says exactly what a rollback will run."""
+
+    @field_validator("health", mode="before")
+    @classmethod
+    def _health_flag(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return {"enabled": value}
+        if value is None:
+            return {}
+        return value
+
+    @field_serializer("health")
+    def _health_out(self, value: HealthSpec) -> Any:
+        if not value.enabled:
+            return False
+        return value.model_dump(mode="json", by_alias=True, exclude_defaults=True) or True
 
     @field_validator("components")
     @classmethod
