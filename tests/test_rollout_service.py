@@ -68,6 +68,9 @@ def world(
     _t, base = target
     config = Config(people={"sre": [HOLDER]})
     ReleaseService(store, config, clock=clock).assign(rid, "approver", APPROVER, actor=STARTER)
+    # the release was started with no people configured: the new golive.toml is in force
+    # only once an approver records it
+    ReleaseService(store, config, clock=clock).reconfigure(rid, actor=APPROVER)
     guard = tmp_path / "guard.yaml"
     guard.write_text(yaml.safe_dump({"rollout_guard": _guard(base)}), encoding="utf-8")
     return RolloutService(store, config, clock), rid, str(guard)
@@ -131,7 +134,8 @@ def test_start_needs_a_current_go_or_a_reason_recorded(world: tuple[RolloutServi
     result = service.start(rid, actor=STARTER, guard_file=guard, without_go=" a drill ")
     started = service.store.events(rid)[-1]
     assert (started.type, started.actor, started.data["without_go"]) == ("rollout.started", "rm", "a drill")
-    assert [t.name for t in result.triggers] == ["error-rate"]
+    # the runbook's criterion, and the built-in health guard on the stand-in's /health
+    assert [t.name for t in result.triggers] == ["error-rate", "health"]
     assert result.triggers[0].worst_case.total_seconds() > 0
     assert result.components == [("web", [10.0, 100.0])]
     with pytest.raises(ActionError, match="already started"):

@@ -789,7 +789,9 @@ class Controller:
             raise ValueError("the rollout of this release has already started")
         from golive.rollout.health import resolve_health
 
-        resolved, health = resolve_health(resolve_guard(guard, runbook), runbook, self.ctx.values)
+        resolved, health = resolve_health(
+            resolve_guard(guard, runbook), runbook, self.ctx.values, self.clock.now
+        )
         try:
             self.store.append(
                 self.release_id,

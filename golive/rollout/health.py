@@ -45,7 +45,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -267,11 +267,13 @@ def derive_probes(
 
 async def _answers(probe: Probe, ctx: CheckContext) -> str | None:
     """None when the probe answers healthy now; else why not."""
-    evaluation = await measure(probe.check, ctx, datetime.now().astimezone(), name=probe.name)
+    evaluation = await measure(probe.check, ctx, ctx.now(), name=probe.name)
     return None if evaluation.outcome == Outcome.OK else evaluation.detail or evaluation.outcome.value
 
 
-async def _resolve(guard: RolloutGuard, runbook: Runbook | None, values: Mapping[str, str]) -> HealthPlan:
+async def _resolve(
+    guard: RolloutGuard, runbook: Runbook | None, values: Mapping[str, str], now: Callable[[], datetime]
+) -> HealthPlan:
     from golive.checks.context import CheckContext
 
     spec = guard.health
@@ -290,7 +292,7 @@ async def _resolve(guard: RolloutGuard, runbook: Runbook | None, values: Mapping
     plan.probes = [replace_url(p, values) for p in explicit]
     if explicit:
         return plan
-    ctx = CheckContext(concurrency=4, values=dict(values))
+    ctx = CheckContext(concurrency=4, values=dict(values), now=now)
     try:
         for source, probes in candidates:
             if source == "runbook" or not any(p.source.startswith("runbook") for p in plan.probes):
@@ -345,7 +347,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def resolve_health(
-    guard: RolloutGuard, runbook: Runbook | None, values: Mapping[str, str]
+    guard: RolloutGuard, runbook: Runbook | None, values: Mapping[str, str], now: Callable[[], datetime]
 ) -> tuple[RolloutGuard, dict[str, Any] | bool]:
     """The guard with its health trigger(s) added, and the record for ``rollout.started``.
     Derived probes are tried now (they must answer healthy at the start)."""
@@ -353,7 +355,7 @@ def resolve_health(
         return guard, False
     if any(t.source == "health" for t in guard.triggers):
         return guard, {"probes": [], "note": "the guard states its own health triggers"}
-    plan = _run(_resolve(guard, runbook, values))
+    plan = _run(_resolve(guard, runbook, values, now))
     added = plan.triggers(t.name for t in guard.triggers)
     resolved = guard.model_copy(update={"triggers": [*guard.triggers, *added]}) if added else guard
     return resolved, plan.record()
