@@ -127,6 +127,8 @@ class ReleaseRow:
     head_seq: int
     head_hash: str
     audit_mode: str = PLAIN
+    state_seq: int | None = None
+    """The seq of the state cached for the release, if one is."""
 
 
 def _utc(value: datetime) -> datetime:
@@ -566,10 +568,11 @@ class EventStore:
         from sqlalchemy import delete
         from sqlalchemy.exc import IntegrityError
 
-        from golive.store.schema import state_snapshots
+        from golive.store.schema import releases, state_snapshots
 
         try:
             with self._writer().begin() as conn:
+                conn.execute(releases.update().where(releases.c.id == release_id).values(state_seq=seq))
                 conn.execute(delete(state_snapshots).where(state_snapshots.c.release_id == release_id))
                 conn.execute(
                     state_snapshots.insert().values(
@@ -670,6 +673,7 @@ def _release(row: Any) -> ReleaseRow:
         head_seq=row.head_seq,
         head_hash=row.head_hash,
         audit_mode=row.audit_mode or PLAIN,
+        state_seq=row.state_seq,
     )
 
 
