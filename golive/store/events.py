@@ -240,14 +240,9 @@ class EventStore:
         when = self._now(at)
         rid = release_id or new_release_id(service, when)
         mode = self.audit_mode
-        for what, value in (
-            ("service", service),
-            ("version", version),
-            ("env", env),
-            ("actor", created_by),
-            ("launch time zone", launch_tz),
-        ):
-            _check_length(what, value)
+        self.check_release_fields(
+            service=service, version=version, env=env, created_by=created_by, launch_tz=launch_tz
+        )
         with self._writer().begin() as conn:
             conn.execute(
                 releases.insert().values(
@@ -270,6 +265,20 @@ class EventStore:
                 data = {**first_event[1], "audit_mode": mode}
                 self._append_in(conn, rid, [(first_event[0], created_by, data)], None, when)
         return rid
+
+    @staticmethod
+    def check_release_fields(
+        *, service: str, version: str, env: str, created_by: str, launch_tz: str
+    ) -> None:
+        """InputError naming the field that the releases table cannot hold (before anything is written)."""
+        for what, value in (
+            ("service", service),
+            ("version", version),
+            ("env", env),
+            ("actor", created_by),
+            ("launch time zone", launch_tz),
+        ):
+            _check_length(what, value)
 
     def get_release(self, release_id: str) -> ReleaseRow:
         from sqlalchemy import select
