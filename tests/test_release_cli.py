@@ -197,3 +197,17 @@ def test_release_upgrade_shows_the_diff(tmp_path: Path) -> None:
     applied = golive(tmp_path, "release", "upgrade", rid, str(runbook), "--as", "rm")
     assert applied.returncode == 0 and "+ t-1-week-prepare/freeze-the-code" in applied.stdout
     assert events_in(tmp_path) == 2
+
+
+def test_a_release_the_store_cannot_hold_writes_nothing_not_even_its_snapshot(tmp_path: Path) -> None:
+    runbook = tmp_path / "runbook.md"
+    runbook.write_text(RUNBOOK, encoding="utf-8")
+    assert start_release(tmp_path, runbook, version="1.0").returncode == 0  # the database exists
+    other = tmp_path / "other.md"  # another runbook: its snapshot would be a new row
+    other.write_text(RUNBOOK.replace("Notify the team", "Notify the whole team"), encoding="utf-8")
+    refused = start_release(tmp_path, other, version="v" * 201)
+    assert refused.returncode == 2 and "version is too long" in one_line(refused)
+    with sqlite3.connect(tmp_path / "golive.db") as conn:
+        counts = [conn.execute(f"select count(*) from {t}").fetchone()[0] for t in ("releases", "snapshots")]
+    assert counts == [1, 1]  # the first release and its snapshot only
+    assert events_in(tmp_path) == 1

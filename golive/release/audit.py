@@ -256,6 +256,21 @@ def _check_states(audit: ReleaseAudit, record: AuditRecord, store: EventStore, c
             cache[content_hash] = Runbook.model_validate_json(found.model)
         return cache[content_hash]
 
+    cached_at = record.release.state_seq
+    if cached_at is not None and not any(row.seq == cached_at for row in record.states):
+        found = ", ".join(f"seq {row.seq}" for row in record.states) or "none"
+        audit.findings.append(
+            Finding(
+                "state_snapshots",
+                rid,
+                f"the release row records a state cached at seq {cached_at}; "
+                f"the table holds {found} (deleted?)",
+            )
+        )
+    if cached_at is None and record.states:
+        audit.findings.append(
+            Finding("state_snapshots", rid, "a cached state the release row does not record (inserted?)")
+        )
     for row in record.states:
         name = f"{rid} (cached at seq {row.seq})"
         if not 1 <= row.seq <= len(record.events) or record.events[row.seq - 1].hash != row.event_hash:

@@ -173,6 +173,10 @@ class ReleaseService:
             if not value.strip():
                 raise InputError("must not be empty", location=name)
         runbook = load_runbook(runbook_path, overlay=overlay)
+        # bad input writes nothing: no snapshot for a release the store would refuse
+        self.store.check_release_fields(
+            service=service, version=version, env=env, created_by=actor, launch_tz=tz
+        )
         snapshot = self._snapshot(runbook, runbook_path)
         return self.store.create_release(
             service=service,

@@ -127,6 +127,8 @@ class ReleaseRow:
     head_seq: int
     head_hash: str
     audit_mode: str = PLAIN
+    state_seq: int | None = None
+    """The seq of the state cached for the release, if one is."""
 
 
 def _utc(value: datetime) -> datetime:
@@ -238,14 +240,9 @@ class EventStore:
         when = self._now(at)
         rid = release_id or new_release_id(service, when)
         mode = self.audit_mode
-        for what, value in (
-            ("service", service),
-            ("version", version),
-            ("env", env),
-            ("actor", created_by),
-            ("launch time zone", launch_tz),
-        ):
-            _check_length(what, value)
+        self.check_release_fields(
+            service=service, version=version, env=env, created_by=created_by, launch_tz=launch_tz
+        )
         with self._writer().begin() as conn:
             conn.execute(
                 releases.insert().values(
@@ -268,6 +265,20 @@ class EventStore:
                 data = {**first_event[1], "audit_mode": mode}
                 self._append_in(conn, rid, [(first_event[0], created_by, data)], None, when)
         return rid
+
+    @staticmethod
+    def check_release_fields(
+        *, service: str, version: str, env: str, created_by: str, launch_tz: str
+    ) -> None:
+        """InputError naming the field that the releases table cannot hold (before anything is written)."""
+        for what, value in (
+            ("service", service),
+            ("version", version),
+            ("env", env),
+            ("actor", created_by),
+            ("launch time zone", launch_tz),
+        ):
+            _check_length(what, value)
 
     def get_release(self, release_id: str) -> ReleaseRow:
         from sqlalchemy import select
@@ -566,10 +577,11 @@ class EventStore:
         from sqlalchemy import delete
         from sqlalchemy.exc import IntegrityError
 
-        from golive.store.schema import state_snapshots
+        from golive.store.schema import releases, state_snapshots
 
         try:
             with self._writer().begin() as conn:
+                conn.execute(releases.update().where(releases.c.id == release_id).values(state_seq=seq))
                 conn.execute(delete(state_snapshots).where(state_snapshots.c.release_id == release_id))
                 conn.execute(
                     state_snapshots.insert().values(
@@ -670,6 +682,7 @@ def _release(row: Any) -> ReleaseRow:
         head_seq=row.head_seq,
         head_hash=row.head_hash,
         audit_mode=row.audit_mode or PLAIN,
+        state_seq=row.state_seq,
     )
 
 

@@ -47,6 +47,9 @@ releases = Table(
     Column("head_hash", String(64), nullable=False),
     # "plain" (SHA-256) or "keyed" (HMAC-SHA256 with GOLIVE_AUDIT_KEY); release.started records it too
     Column("audit_mode", String(16), nullable=False, server_default="plain"),
+    # the seq of the state cached in state_snapshots, if any: a cache row deleted
+    # behind golive's back shows as a row the release says exists
+    Column("state_seq", Integer, nullable=True),
 )
 
 events = Table(

@@ -377,6 +377,11 @@ def state_insert(conn: Any, w: World) -> tuple[str, str]:
     return w.c, w.c
 
 
+def state_delete(conn: Any, w: World) -> tuple[str, str]:
+    sql(conn, "DELETE FROM state_snapshots WHERE release_id = :r", r=w.a)
+    return w.a, w.a
+
+
 def state_swap(conn: Any, w: World) -> tuple[str, str]:
     swap(conn, "state_snapshots", "release_id", w.a, w.b, ("seq", "event_hash", "state", "digest"))
     return w.a, w.a
@@ -405,6 +410,7 @@ CASES: dict[str, tuple[str, Case]] = {
     "state-edit": ("state_snapshots", state_edit),
     "state-edit-with-recomputed-digest": ("state_snapshots", state_edit_with_recomputed_digest),
     "state-insert": ("state_snapshots", state_insert),
+    "state-delete": ("state_snapshots", state_delete),
     "state-swap": ("state_snapshots", state_swap),
 }
 # one case per table through the real CLI, in a subprocess
@@ -463,13 +469,16 @@ def test_tampering_is_found_naming_the_table_and_row(world: World, case: str) ->
     assert named, [str(f) for f in found.findings]
 
 
-def test_a_deleted_state_cache_is_no_finding_and_changes_nothing(world: World) -> None:
-    """The cache holds no fact of its own: deleting it costs a fold, the audit stays clean."""
+def test_a_deleted_state_cache_is_found_and_changes_nothing(world: World) -> None:
+    """The cache holds no fact of its own: deleting it costs a fold and changes no state,
+    but the deletion itself is tampering, and the release row's state_seq shows it."""
     svc = ReleaseService(world.store, Config())
     before = state_to_json(svc.load(world.a)[1])
     with attacker(world) as conn:
         sql(conn, "DELETE FROM state_snapshots WHERE release_id = :r", r=world.a)
-    assert audit_release(world.store, world.a).exit_code == 0
+    found = audit_release(world.store, world.a)
+    assert found.exit_code == 1
+    assert any("state cached at seq" in str(f) and "deleted?" in str(f) for f in found.findings), found
     assert state_to_json(svc.load(world.a)[1]) == before
 
 
@@ -567,7 +576,8 @@ def test_a_keyed_release_flipped_to_plain(keyed: World) -> None:
         row = one(conn, "SELECT data FROM events WHERE release_id = :r AND seq = 1", r=keyed.a)
         set_event(conn, keyed.a, 1, data=row.data.replace('"audit_mode":"keyed"', '"audit_mode":"plain"'))
         _rewrite_plain(conn, keyed.a, 1, genesis_hash=genesis(keyed.a))
-        sql(conn, "DELETE FROM state_snapshots WHERE release_id = :r", r=keyed.a)  # a cache is no fact
+        sql(conn, "DELETE FROM state_snapshots WHERE release_id = :r", r=keyed.a)  # and its cache,
+        sql(conn, "UPDATE releases SET state_seq = NULL WHERE id = :r", r=keyed.a)  # without a trace
     # indistinguishable from a release recorded plain: verify passes but says so ...
     whole = golive_audit(keyed.url, "verify", keyed.a, GOLIVE_AUDIT_KEY=KEY)
     assert whole.returncode == 0, whole.stdout
@@ -694,20 +704,30 @@ def test_a_release_recorded_before_migration_0004_verifies_and_says_what_it_cann
             p=genesis(rid),
             h=first,
         )
+        # a cache as golive wrote it then: no digest, and no state_seq in the release row
+        from golive.release.state import fold
+        from golive.runbook.model import Runbook
+        from golive.store.events import Event
+
+        folded = fold(
+            rid,
+            Runbook.model_validate_json(model),
+            [Event(rid, 1, "release.started", "rm", at, json.loads(started), genesis(rid), first)],
+            None,
+        )
+        folded.snapshot = snapshot
+        sql(
+            conn,
+            "INSERT INTO state_snapshots (release_id, seq, event_hash, state) VALUES (:r, 1, :h, :s)",
+            r=rid,
+            h=first,
+            s=state_to_json(folded),
+        )
     engine.dispose()
-    store = EventStore.open(db_url)  # migrates to 0004
+    store = EventStore.open(db_url)  # migrates to 0004: state_seq is filled from the cache there
     try:
         assert store.get_release(rid).audit_mode == "plain"
-        svc = ReleaseService(store, Config())
-        _, state = svc.load(rid)
-        with store.engine.begin() as conn:  # a cache as written before: no digest
-            sql(
-                conn,
-                "INSERT INTO state_snapshots (release_id, seq, event_hash, state) VALUES (:r, 1, :h, :s)",
-                r=rid,
-                h=first,
-                s=state_to_json(state),
-            )
+        assert store.get_release(rid).state_seq == 1
         assert store.get_state(rid) is None  # not trusted: it is folded again
         found = audit_release(store, rid)
         assert (found.exit_code, found.findings, found.mode) == (0, [], "plain"), found.findings
