@@ -86,6 +86,8 @@ def _started(tmp_path: Path, base: str, *, go: bool = False) -> str:
     assert started.returncode == 0, started.stderr
     assert "rollback procedure step 1 (line 9): Restore the previous build" in started.stdout
     assert "worst-case detection" in started.stdout
+    # the built-in health guard found the actuator target's health endpoint, and says so
+    assert f"health guard watches {base}/health (the actuator target of web)" in started.stdout, started.stdout
     return rid
 
 

@@ -130,6 +130,15 @@ def rollout_start(
             f"trigger {trigger.name}{mode}: {trigger.breach}; react {trigger.reaction}; "
             f"worst-case detection {format_duration(trigger.worst_case)}"
         )
+    if result.health is False:
+        click.echo("health guard: off (health: false, recorded)")
+    elif isinstance(result.health, dict):
+        for probe in result.health.get("probes", []):
+            click.echo(f"health guard watches {probe['url']} ({probe['source']})")
+        for unused in result.health.get("not_used", []):
+            click.echo(f"health guard does not use {unused['url']} ({unused['source']}): {unused['reason']}")
+        if result.health.get("note"):
+            click.echo(f"health guard: {result.health['note']}")
     for number, step in enumerate(result.procedure, 1):
         where = f" (line {step.line})" if step.line else ""
         click.echo(f"rollback procedure step {number}{where}: {step.text}")

@@ -68,6 +68,9 @@ class StartResult:
     """The rollback procedure resolved from the runbook, as it will run."""
     components: list[tuple[str, list[float]]]
     """Each component's name and step weights."""
+    health: dict[str, Any] | bool = False
+    """The built-in health guard as ``rollout.started`` records it: the probes it
+    watches, those it does not use and why (``False`` when turned off)."""
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,10 @@ class RolloutService:
             raise ActionError(str(exc)) from None
         from golive.rollout.triggers import worst_case_detection
 
+        started = next(
+            (e for e in reversed(self.store.events(release_id)) if e.type == "rollout.started"), None
+        )
+        health = started.data.get("health", False) if started is not None else False
         return StartResult(
             release_id=release_id,
             actor=actor,
@@ -231,6 +238,7 @@ class RolloutService:
             ],
             procedure=list(guard.rollback_procedure) if isinstance(guard.rollback_procedure, list) else [],
             components=[(c.name, [s.weight for s in c.steps]) for c in guard.components],
+            health=health,
         )
 
     def _started(self, release_id: str, action: str, actor: str) -> Controller:
