@@ -87,7 +87,8 @@ def _started(tmp_path: Path, base: str, *, go: bool = False) -> str:
     assert "rollback procedure step 1 (line 9): Restore the previous build" in started.stdout
     assert "worst-case detection" in started.stdout
     # the built-in health guard found the actuator target's health endpoint, and says so
-    assert f"health guard watches {base}/health (the actuator target of web)" in started.stdout, started.stdout
+    watched = f"health guard watches {base}/health (the actuator target of web)"
+    assert watched in started.stdout, started.stdout
     return rid
 
 
