@@ -6,15 +6,13 @@ until then; a reconfiguration that changes people or quorum makes the GO stale."
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from datetime import date, time, timedelta
 from pathlib import Path
 
 from golive.config import Config, Freeze, Policy, config_changes, config_from_record, config_record
-from tests.conftest import ROOT
+from tests.test_release_cli import golive as release_cli
 
 NOW = "2031-03-04 10:00 UTC"  # every command of the scenario on one clock
 
@@ -60,23 +58,7 @@ quorum = { "QA Lead" = 2 }
 
 
 def golive(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "GOLIVE_DATABASE_URL": str(tmp / "golive.db"),
-        "GOLIVE_HOME": str(tmp),
-        "GOLIVE_CONFIG": str(tmp / "golive.toml"),
-        "GOLIVE_NOW": NOW,
-    }
-    env.pop("GOLIVE_ACTOR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "golive", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
+    return release_cli(tmp, *args, now=NOW, GOLIVE_CONFIG=str(tmp / "golive.toml"))
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> str:

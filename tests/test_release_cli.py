@@ -45,21 +45,30 @@ RUNBOOK = """\
 
 
 def golive(
-    tmp: Path, *args: str, now: str = "2026-11-24 10:00 Europe/London"
+    tmp: Path,
+    *args: str,
+    now: str | None = "2026-11-24 10:00 Europe/London",
+    cwd: Path | None = None,
+    **extra: str,
 ) -> subprocess.CompletedProcess[str]:
+    """The real CLI on ``tmp``'s database, every command on one clock (``now``: GOLIVE_NOW;
+    None for the real clock); ``extra`` adds environment variables (GOLIVE_CONFIG=...)."""
     env = {
         **os.environ,
         "GOLIVE_DATABASE_URL": str(tmp / "golive.db"),
-        "GOLIVE_NOW": now,
         "GOLIVE_HOME": str(tmp),
+        **extra,
     }
     env.pop("GOLIVE_ACTOR", None)
+    env.pop("GOLIVE_NOW", None)
+    if now is not None:
+        env["GOLIVE_NOW"] = now
     return subprocess.run(
         [sys.executable, "-m", "golive", *args],
         capture_output=True,
         text=True,
         env=env,
-        cwd=ROOT,
+        cwd=cwd or ROOT,
         timeout=120,
         check=False,
     )

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from golive.checks.runner import PreparedCheck
     from golive.checks.service import CheckRun
     from golive.lint import Finding
-    from golive.release.service import StatusReport
+    from golive.release.status import StatusReport
 
 __all__ = [
     "CheckProgress",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from golive.config import Config, config_changes, config_from_record, config_record
 from golive.errors import ActionError, InputError, NotFoundError, TamperedError
 from golive.release.decide import Decision, decide, policy_violations, required_signoffs, valid_signoffs
-from golive.release.schedule import Window, item_windows, phase_windows
 from golive.release.state import (
     ITEM_TRANSITIONS,
     ItemStatus,
@@ -29,7 +27,8 @@ from golive.release.state import (
     state_snapshot_hash,
     state_to_json,
 )
-from golive.runbook.model import Item, Runbook, Section
+from golive.release.status import StatusReport, status_report
+from golive.runbook.model import Item, Runbook
 from golive.store.events import ConflictError, EventStore, ReleaseRow
 
 if TYPE_CHECKING:
@@ -54,29 +53,6 @@ def _runbook_from_json(content_hash: str, model_json: str) -> Runbook:
             "the database was edited (golive audit verify says where)"
         )
     return Runbook.model_validate_json(model_json)
-
-
-@dataclass
-class PhaseProgress:
-    section: Section
-    window: Window
-    total: int
-    done: int
-    failed: int
-
-
-@dataclass
-class StatusReport:
-    release: ReleaseRow
-    state: ReleaseState
-    now: datetime
-    phases: list[PhaseProgress] = field(default_factory=list)
-    due_now: list[tuple[Item, Window]] = field(default_factory=list)
-    overdue: list[tuple[Item, Window]] = field(default_factory=list)
-    next_gate: Item | None = None
-    decision: Decision | None = None
-    config: Config | None = None
-    """The configuration in force, from the release's log."""
 
 
 class ReleaseService:
@@ -646,44 +622,10 @@ class ReleaseService:
 
     # -- status and audit ------------------------------------------------------------------
     def status(self, release_id: str) -> StatusReport:
+        """Progress per phase, what is due and overdue now, the next gate, the decision."""
         release, state = self.load(release_id)
         now = self.clock()
-        report = StatusReport(release=release, state=state, now=now)
-        windows = phase_windows(state.runbook, release.launch_at, release.launch_tz)
-        for section in state.runbook.walk_sections():
-            if section.id not in windows:
-                continue
-            items = [i for s in section.walk() for i in s.all_items()]
-            statuses = [
-                state.items[i.id].status if i.id in state.items else ItemStatus.PENDING for i in items
-            ]
-            report.phases.append(
-                PhaseProgress(
-                    section=section,
-                    window=windows[section.id],
-                    total=len(items),
-                    done=sum(1 for s in statuses if s in (ItemStatus.DONE, ItemStatus.SKIPPED)),
-                    failed=sum(1 for s in statuses if s == ItemStatus.FAILED),
-                )
-            )
-        by_id = {i.id: i for i in state.runbook.all_items()}
-        for item_id, (window, _phase) in item_windows(
-            state.runbook, release.launch_at, release.launch_tz
-        ).items():
-            item = by_id.get(item_id)
-            if item is None or item.context != "normal" or item.items:
-                continue
-            status = state.items[item_id].status if item_id in state.items else ItemStatus.PENDING
-            if status in (ItemStatus.DONE, ItemStatus.SKIPPED):
-                continue
-            if window.overdue(now) and not item.optional:
-                report.overdue.append((item, window))
-            elif window.contains(now):
-                report.due_now.append((item, window))
-        for gate in state.runbook.gates():
-            if state.gate_holds(gate.id) is not True and not gate.optional:
-                report.next_gate = gate
-                break
+        report = status_report(release, state, now)
         report.decision = self._decide(release, state, now)
         report.config = self.in_force(state)
         return report

@@ -218,8 +218,9 @@ class RolloutService:
             raise ActionError(str(exc)) from None
         from golive.rollout.triggers import worst_case_detection
 
+        # only the events this start appended: the health guard as it was resolved
         started = next(
-            (e for e in reversed(self.store.events(release_id)) if e.type == "rollout.started"), None
+            (e for e in self.store.events(release_id, after=state.seq) if e.type == "rollout.started"), None
         )
         health = started.data.get("health", False) if started is not None else False
         return StartResult(
