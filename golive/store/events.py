@@ -16,17 +16,12 @@ happened since it read the state it validated the action against.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import hashlib
 import json
-import os
 import secrets
-import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from golive.clock import Clock, SystemClock
@@ -46,6 +41,7 @@ from golive.store.chain import (
     snapshot_digest,
     state_digest,
 )
+from golive.store.locks import release_lock
 
 __all__ = [
     "AuditReport",
@@ -474,8 +470,7 @@ class EventStore:
             return None
 
     # -- who acts on a release's rollout -----------------------------------------------
-    @contextlib.contextmanager
-    def acting_on(self, release_id: str, *, wait: float = 0.0) -> Iterator[bool]:
+    def acting_on(self, release_id: str, *, wait: float = 0.0) -> contextlib.AbstractContextManager[bool]:
         """Exclusive right to act on one release's rollout (run its actuators),
         across threads, processes and, on PostgreSQL, machines. Yields False when
         another holder keeps it for longer than ``wait`` seconds.
@@ -486,51 +481,7 @@ class EventStore:
         record lock on ``<database>.lock`` at the release's offset (plus a thread
         lock, since record locks belong to a process); PostgreSQL: a session
         advisory lock on a connection held for the duration."""
-        key = int.from_bytes(hashlib.sha256(release_id.encode()).digest()[:8], "big", signed=True)
-        deadline = time.monotonic() + wait
-        local = _LOCAL_LOCKS.setdefault((str(self.engine.url), release_id), threading.Lock())
-        got = local.acquire(timeout=wait) if wait > 0 else local.acquire(blocking=False)
-        if not got:
-            yield False
-            return
-        try:
-            if self.engine.dialect.name == "postgresql":
-                with self.engine.connect() as conn:
-                    from sqlalchemy import text
-
-                    while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar():
-                        if time.monotonic() >= deadline:
-                            conn.rollback()
-                            yield False
-                            return
-                        time.sleep(0.05)
-                    conn.commit()
-                    try:
-                        yield True
-                    finally:
-                        conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                        conn.commit()
-                return
-            fd = _lock_file(self.engine.url.database)
-            if fd is None:  # an in-memory database lives in this process only
-                yield True
-                return
-            offset = key % (2**31 - 1)
-            while True:
-                try:
-                    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset)
-                    break
-                except OSError:
-                    if time.monotonic() >= deadline:
-                        yield False
-                        return
-                    time.sleep(0.05)
-            try:
-                yield True
-            finally:
-                fcntl.lockf(fd, fcntl.LOCK_UN, 1, offset)
-        finally:
-            local.release()
+        return release_lock(self.engine, release_id, wait=wait)
 
     # -- state snapshots (a cache of folded state) ---------------------------------
     def get_state(self, release_id: str) -> tuple[int, str] | None:
@@ -647,25 +598,6 @@ class EventStore:
     def verify(self, release_id: str, anchor: Anchor | None = None) -> AuditReport:
         """Check the release's hash chain (against ``anchor`` too); name the first bad event."""
         return self.verify_record(self.read_audit(release_id), anchor)
-
-
-_LOCAL_LOCKS: dict[tuple[str, str], threading.Lock] = {}
-_LOCK_FILES: dict[str, int] = {}
-_LOCK_FILES_GUARD = threading.Lock()
-
-
-def _lock_file(database: str | None) -> int | None:
-    """One descriptor per lock file for the whole process, never closed: closing
-    any descriptor of a file drops every POSIX record lock the process holds on it."""
-    if not database or database == ":memory:":
-        return None
-    path = str(Path(database).expanduser().resolve()) + ".lock"
-    with _LOCK_FILES_GUARD:
-        fd = _LOCK_FILES.get(path)
-        if fd is None:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            _LOCK_FILES[path] = fd
-        return fd
 
 
 def _release(row: Any) -> ReleaseRow:
