@@ -5,7 +5,13 @@ Rules (documented in docs/runbooks.md):
 - ``T-2 Weeks``, ``T-3 Days``, ``T-30 minutes``: starts that long before T-0.
 - ``T-0``: starts at T-0. ``T-0 Day`` / ``Launch Day``: the launch date, midnight
   to midnight (anchor ``launch_day``).
-- ``T+72 Hours``, ``T+1 Week``: the window from T-0 until that long after it.
+- ``T+2 Hours to T+48 Hours``, ``T-1h - T+1h``, ``T+0 to T+2h``: the window between
+  the two offsets.
+- ``T+N`` alone is a point at T+N ("T+24 hours: day-1 report", "T+7 days:
+  retrospective"), except where the words around it name a span (hypercare,
+  stabilisation, monitoring, support, watch, warranty, observation, post-launch,
+  "until", "through"): then the window from T-0 until T+N ("Phase 4: Hypercare
+  (T+72 Hours)", "T+1 Week: Post-Launch Stabilization").
 - ``Day -14``: the 14th day before launch (a 1-day window); ``Day -14 to -11`` and
   ``Day +4-5``: those days inclusive; ``Day +1 Morning``: the morning of that day.
 - ``1-2 weeks before``: from 2 weeks to 1 week before T-0; ``1 week before``.
@@ -32,8 +38,19 @@ _NUM = r"(\d+(?:\.\d+)?)"
 _UNIT = r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?)"
 _ONE = {"a": 1.0, "an": 1.0, "one": 1.0}
 
-_T_MINUS = re.compile(rf"\bT\s*-\s*{_NUM}\s*{_UNIT}\b", re.I)
-_T_PLUS = re.compile(rf"\bT\s*\+\s*{_NUM}\s*{_UNIT}\b", re.I)
+_SHORT_UNIT = r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|[smhdw])"
+_T_MINUS = re.compile(rf"\bT\s*-\s*{_NUM}\s*{_SHORT_UNIT}\b", re.I)
+_T_PLUS = re.compile(rf"\bT\s*\+\s*{_NUM}\s*{_SHORT_UNIT}\b", re.I)
+_T_RANGE = re.compile(
+    rf"\bT\s*([-+±])\s*{_NUM}\s*{_SHORT_UNIT}?\s*(?:to|-|–|—|until|through)\s*"
+    rf"T\s*([-+])\s*{_NUM}\s*{_SHORT_UNIT}\b",
+    re.I,
+)
+_SPAN_WORDS = re.compile(
+    r"hypercare|stabili[sz]|monitor|support|watch|warranty|observ|post[- ]?launch|"
+    r"post[- ]?go[- ]?live|\buntil\b|\bthrough\b|\bfirst\b|\bwithin\b",
+    re.I,
+)
 _T_ZERO = re.compile(r"\bT\s*[-±+]?\s*0\b(\s*day)?", re.I)
 _LAUNCH_DAY = re.compile(r"\blaunch day\b|\bgo[- ]live day\b|\bcutover day\b", re.I)
 _DAY_RANGE = re.compile(r"\bday\s*([+-]\s*\d+)\s*(?:to|-|–|through)\s*([+-]?\s*\d+)\b", re.I)
@@ -91,12 +108,29 @@ def parse_schedule(
     """
     if not _ANY.search(text):
         return None
+    match = _T_RANGE.search(text)
+    if match:
+        # "T+2 Hours to T+48 Hours", "T-1h - T+1h", "T+0 to T+2h": a unit left off the
+        # first offset is the second's ("T+2 to T+48 hours")
+        unit_b = match.group(6)
+        from_offset = _td(match.group(2), match.group(3) or unit_b)
+        to_offset = _td(match.group(5), unit_b)
+        if match.group(1) == "-":
+            from_offset = -from_offset
+        if match.group(4) == "-":
+            to_offset = -to_offset
+        return Schedule(
+            label=match.group(0), start=min(from_offset, to_offset), end=max(from_offset, to_offset)
+        )
     match = _T_MINUS.search(text)
     if match and float(match.group(1)) > 0:
         return Schedule(label=match.group(0), start=-_td(match.group(1), match.group(2)))
     match = _T_PLUS.search(text)
     if match and float(match.group(1)) > 0:
-        return Schedule(label=match.group(0), start=timedelta(0), end=_td(match.group(1), match.group(2)))
+        at = _td(match.group(1), match.group(2))
+        if _SPAN_WORDS.search(text):
+            return Schedule(label=match.group(0), start=timedelta(0), end=at)
+        return Schedule(label=match.group(0), start=at, end=at)
     match = _DAY_RANGE.search(text)
     if match:
         first = _day(match.group(1))

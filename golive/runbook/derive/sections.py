@@ -17,6 +17,9 @@ from golive.runbook.thresholds import parse_thresholds
 
 __all__ = ["derive_metadata", "derive_sections", "fill_phase_windows"]
 
+_LEADING_OFFSET = re.compile(
+    r"^\s*(?:\*\*|__)?\s*((?:at\s+)?T\s*[-+±]\s*[^:*]{1,40}?)\s*(?:\*\*|__)?\s*:", re.I
+)
 _OPTIONAL = re.compile(
     r"\(optional\)|\boptional\b|\bif applicable\b|\bif using\b|\bif any\b|\bif needed\b|\bif possible\b|"
     r"\(if [^)]*\)|\bif analytics\b|\bwhere applicable\b",
@@ -171,6 +174,10 @@ def _item(
         item.optional = True
     if item.group and re.search(r"deliverable", item.group, re.I):
         item.deliverable = True
+    if item.schedule is None:
+        lead = _LEADING_OFFSET.match(item.text)
+        if lead:  # "T+24 hours: day-1 report", "**T+4h**: hold point": at that offset
+            item.schedule = parse_schedule(lead.group(1), day=day, parent_start=parent_start)
     if item.kind == "step":
         paren = item.text.find("(")
         if paren != -1:
