@@ -13,9 +13,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from golive.runbook.model import Runbook
 
 __all__ = ["cli", "main"]
 
@@ -69,6 +72,22 @@ def _register_release_commands() -> None:
 _register_release_commands()
 
 
+def _explain(runbook: Runbook, where: str, as_json: bool) -> None:
+    from golive.errors import InputError
+    from golive.runbook.explain import explain_line
+
+    file, _, number = where.rpartition(":")
+    if not number.strip().isdigit() or int(number) < 1:
+        raise InputError(f"expected a line number such as 42 or FILE:42, got {where!r}", location="--explain")
+    explanation = explain_line(runbook, int(number), file or None)
+    if as_json:
+        click.echo(explanation.model_dump_json(indent=2))
+        return
+    from golive.cli.render import console, render_explanation
+
+    render_explanation(explanation, console())
+
+
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False))
 @_overlay_option
@@ -76,7 +95,14 @@ _register_release_commands()
 @click.option(
     "--summary", is_flag=True, help="Only the overview: phases, gates, sign-offs, criteria, contacts."
 )
-def show(path: str, overlay: str | None, as_json: bool, summary: bool) -> None:
+@click.option(
+    "--explain",
+    "explain",
+    metavar="[FILE:]LINE",
+    help="Say why golive read the heading or item at LINE as it did: each rule that fired and how to "
+    "override it (FILE: a linked file of the runbook).",
+)
+def show(path: str, overlay: str | None, as_json: bool, summary: bool, explain: str | None) -> None:
     """Print the runbook at PATH as a readable tree (or as JSON with --json).
 
     PATH is a Markdown runbook (linked Markdown files beside it are followed) or
@@ -85,6 +111,9 @@ def show(path: str, overlay: str | None, as_json: bool, summary: bool) -> None:
     from golive.runbook.loader import load_runbook
 
     runbook = load_runbook(path, overlay=overlay)
+    if explain is not None:
+        _explain(runbook, explain, as_json)
+        return
     if as_json:
         click.echo(runbook.model_dump_json(indent=2))
         return

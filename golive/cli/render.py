@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from golive.durations import format_duration
-from golive.runbook.model import CodeBlock, Item, Runbook, Schedule, Section
+from golive.runbook.model import CodeBlock, Item, RolloutStep, Runbook, Schedule, Section
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from golive.checks.service import CheckRun
     from golive.lint import Finding
     from golive.release.status import StatusReport
+    from golive.runbook.explain import Explanation
 
 __all__ = [
     "CheckProgress",
@@ -203,10 +204,7 @@ def render_overview(runbook: Runbook, out: Console) -> None:
             )
         out.print(table)
     for plan in runbook.rollout:
-        steps = " → ".join(
-            f"{s.weight:g}%" + (f" (bake {format_duration(s.bake)})" if s.bake is not None else "")
-            for s in plan.steps
-        )
+        steps = " → ".join(f"{s.weight:g}%" + _step_notes(s) for s in plan.steps)
         out.print(f"[bold]Rollout[/bold] (line {plan.line}): {escape(steps)}")
     if runbook.contacts or runbook.escalation:
         table = Table(title="Contacts and escalation", title_justify="left")
@@ -376,3 +374,21 @@ def render_status(report: StatusReport, out: Console) -> None:
     out.print("[bold]Configuration in force[/] (from the log; golive release reconfigure changes it):")
     for line in describe_record(report.state.config):
         out.print(f"  {escape(line)}")
+
+
+def _step_notes(step: RolloutStep) -> str:
+    notes = []
+    if step.bake is not None:
+        notes.append(f"bake {format_duration(step.bake)}")
+    if step.hold:
+        notes.append(f"hold for a promote, line {step.hold_line}")
+    return f" ({', '.join(notes)})" if notes else ""
+
+
+def render_explanation(explanation: Explanation, out: Console) -> None:
+    where = f"{explanation.file}:{explanation.line}" if explanation.file else f"line {explanation.line}"
+    out.print(f"[bold]{escape(where)}[/bold] ({explanation.kind}): {escape(explanation.text)}")
+    for reading in explanation.readings:
+        out.print(f"  [bold magenta]{escape(reading.what)}[/]: {escape(reading.reading)}")
+        out.print(f"    [dim]rule:[/] {escape(reading.rule)}")
+        out.print(f"    [dim]override:[/] {escape(reading.override)}")

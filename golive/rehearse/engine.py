@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from golive.demo_target.faults import FaultSpec
+from golive.durations import format_duration
 from golive.rehearse.clock import RehearsalClock
 from golive.rehearse.plan import MANUAL_WATCH, Action
 from golive.rehearse.prepare import DEFAULT_SPEED, Prepared, prepare
@@ -350,11 +351,18 @@ class Rehearsal:
             if comp is None or comp.index < 0 or comp.index >= len(component.steps) - 1:
                 continue
             step = component.steps[comp.index]
-            if step.bake is not None or comp.index in comp.promoted or comp.done_at is None:
+            if (
+                (step.bake is not None and not step.hold)
+                or comp.index in comp.promoted
+                or comp.done_at is None
+            ):
                 continue
-            if now >= comp.done_at + MANUAL_WATCH:
-                self.controller.promote(component.name, reason="the bake ended", actor=LEAD)
-                self._say(f"{LEAD} promotes {component.name} after watching {step.weight:g}% for 30m")
+            watch = step.bake if step.hold and step.bake is not None else MANUAL_WATCH
+            if now >= comp.done_at + watch:
+                reason = "the hold point's go/no-go" if step.hold else "the bake ended"
+                self.controller.promote(component.name, reason=reason, actor=LEAD)
+                watched = format_duration(watch)
+                self._say(f"{LEAD} promotes {component.name} after watching {step.weight:g}% for {watched}")
 
     # -- actions -----------------------------------------------------------------------------------
     def _perform(self, action: Action) -> None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from golive.rollout.spec import ProcedureStep, RolloutGuard
+from golive.rollout.spec import Component, ProcedureStep, RolloutGuard
 from golive.rollout.triggers import TriggerRule, worst_case_detection
 from golive.runbook.model import Criterion, Item, Runbook, Threshold
 from golive.runbook.text import slugify
@@ -262,7 +262,37 @@ def resolve_guard(guard: RolloutGuard, runbook: Runbook | None) -> RolloutGuard:
         update["rollback_procedure"] = steps
     elif guard.rollback_procedure is False:
         update["rollback_procedure"] = []
+    if guard.hold_points and runbook is not None:
+        held = _hold_points(guard, runbook)
+        if held is not None:
+            update["components"] = held
     return guard.model_copy(update=update) if update else guard
+
+
+def _hold_points(guard: RolloutGuard, runbook: Runbook) -> list[Component] | None:
+    """The guard's components with ``hold`` set on each step whose weight the
+    runbook's rollout plan (the one naming the component, or one naming none)
+    holds at; None when nothing changes."""
+    changed = False
+    out: list[Component] = []
+    for component in guard.components:
+        weights = {
+            step.weight
+            for plan in runbook.rollout
+            if plan.component in (None, component.name)
+            for step in plan.steps
+            if step.hold
+        }
+        steps = [
+            s.model_copy(update={"hold": True}) if s.weight in weights and not s.hold else s
+            for s in component.steps
+        ]
+        if steps != component.steps:
+            changed = True
+            out.append(component.model_copy(update={"steps": steps}))
+        else:
+            out.append(component)
+    return out if changed else None
 
 
 def _procedure_steps(items: list[Item]) -> list[ProcedureStep]:

@@ -30,7 +30,10 @@ Declared in a runbook's document annotation or overlay under ``rollout_guard:``
           reaction: rollback
       from_criteria: true           # also compile the runbook's own rollback criteria
 
-A bake without a duration waits until someone promotes (``golive rollout promote``).
+A bake without a duration waits until someone promotes (``golive rollout promote``),
+and so does a step with ``hold: true`` once its bake is over. ``hold_points: true``
+(the default) holds every step at which the runbook's own rollout plan has a hold
+point.
 """
 
 from __future__ import annotations
@@ -82,6 +85,10 @@ class Step(_Spec):
     weight: float = Field(gt=0, le=100)
     bake: Offset | None = None
     """How long to watch before the next step; ``None``: until promoted."""
+    hold: bool = False
+    """A hold point: after the bake, wait for a person to promote (``golive rollout
+    promote``). Set from the runbook's own hold points ("T+4h: **HOLD POINT** -
+    Go/No-Go decision") when the guard's ``hold_points`` is on."""
 
     @field_validator("bake")
     @classmethod
@@ -235,6 +242,11 @@ class RolloutGuard(_Spec):
     """The built-in health guard: ``true`` (default), ``false`` or a probe (see
     :class:`HealthSpec`). Resolved when the rollout starts into one more trigger
     (``source: health``), recorded in ``rollout.started``."""
+    hold_points: bool = True
+    """Hold at the runbook's own hold points: a step whose weight the runbook's
+    rollout plan marks with a hold point ("T+4h: **HOLD POINT** - Go/No-Go
+    decision") waits for a promote after its bake. Resolved when the rollout
+    starts into each step's ``hold``, recorded in ``rollout.started``."""
     rollback_procedure: bool | list[ProcedureStep] = True
     """After the rollback actuators, run the runbook's rollback procedure: ``true``
     runs the checks attached to the items of its rollback procedure sections, a

@@ -78,7 +78,10 @@ class StepsMixin(ControllerCore):
                 continue
             finished = False
             ready = comp.index in comp.promoted or (
-                step.bake is not None and comp.done_at is not None and now >= comp.done_at + step.bake
+                step.bake is not None
+                and not step.hold  # a hold point waits for a person after its bake
+                and comp.done_at is not None
+                and now >= comp.done_at + step.bake
             )
             if ready and self._healthy(state, guard, since=comp.done_at):
                 nxt = comp.index + 1

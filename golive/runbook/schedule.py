@@ -32,7 +32,26 @@ from datetime import timedelta
 from golive.durations import unit_seconds
 from golive.runbook.model import DurationRange, Schedule
 
-__all__ = ["parse_duration_range", "parse_schedule"]
+__all__ = ["SCHEDULE_RULES", "parse_duration_range", "parse_schedule", "read_schedule"]
+
+SCHEDULE_RULES: dict[str, str] = {
+    "t-range": "a T± range ('T+2 Hours to T+48 Hours'): the window between its two offsets",
+    "t-minus": "'T-N': starts N before T-0",
+    "t-plus-span": "'T+N' with words that name a span (hypercare, stabilisation, monitoring, "
+    "support, until, first, within…): the window from T-0 until T+N",
+    "t-plus-point": "'T+N' alone: a point at T+N",
+    "day-range": "'Day -14 to -11': those days, inclusive",
+    "day-part": "'Day +1 Morning': that part of that day",
+    "day": "'Day -14': that whole day",
+    "t0-day": "'T-0 Day': the launch date, midnight to midnight",
+    "t0": "'T-0': starts at launch",
+    "launch-day": "'Launch Day': the launch date, midnight to midnight",
+    "before-range": "'1-2 weeks before': between those offsets before T-0",
+    "before": "'1 week before': starts that long before T-0",
+    "after": "'2 days after': starts that long after T-0",
+    "first": "'First 24 hours', 'Within 24 hours': from T-0 (or the enclosing phase's start) for that long",
+    "clock": "'6:00 AM - 7:00 AM': a wall-clock window on the enclosing day",
+}
 
 _NUM = r"(\d+(?:\.\d+)?)"
 _UNIT = r"(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?)"
@@ -106,6 +125,15 @@ def parse_schedule(
     ``day`` is the enclosing day relative to launch (for wall-clock windows);
     ``parent_start`` the start of an enclosing post-launch phase (for "First hour").
     """
+    found = read_schedule(text, day=day, parent_start=parent_start)
+    return found[1] if found is not None else None
+
+
+def read_schedule(
+    text: str, *, day: int | None = None, parent_start: timedelta | None = None
+) -> tuple[str, Schedule] | None:
+    """Like :func:`parse_schedule`, with the name of the rule that read it (a key of
+    :data:`SCHEDULE_RULES`)."""
     if not _ANY.search(text):
         return None
     match = _T_RANGE.search(text)
@@ -119,18 +147,18 @@ def parse_schedule(
             from_offset = -from_offset
         if match.group(4) == "-":
             to_offset = -to_offset
-        return Schedule(
+        return "t-range", Schedule(
             label=match.group(0), start=min(from_offset, to_offset), end=max(from_offset, to_offset)
         )
     match = _T_MINUS.search(text)
     if match and float(match.group(1)) > 0:
-        return Schedule(label=match.group(0), start=-_td(match.group(1), match.group(2)))
+        return "t-minus", Schedule(label=match.group(0), start=-_td(match.group(1), match.group(2)))
     match = _T_PLUS.search(text)
     if match and float(match.group(1)) > 0:
         at = _td(match.group(1), match.group(2))
         if _SPAN_WORDS.search(text):
-            return Schedule(label=match.group(0), start=timedelta(0), end=at)
-        return Schedule(label=match.group(0), start=at, end=at)
+            return "t-plus-span", Schedule(label=match.group(0), start=timedelta(0), end=at)
+        return "t-plus-point", Schedule(label=match.group(0), start=at, end=at)
     match = _DAY_RANGE.search(text)
     if match:
         first = _day(match.group(1))
@@ -139,47 +167,51 @@ def parse_schedule(
         if not second_text.startswith(("+", "-")):
             second = second if first >= 0 else -second
         lo, hi = sorted((first, second))
-        return Schedule(label=match.group(0), start=timedelta(days=lo), end=timedelta(days=hi + 1))
+        return "day-range", Schedule(
+            label=match.group(0), start=timedelta(days=lo), end=timedelta(days=hi + 1)
+        )
     match = _DAY.search(text)
     if match:
         n = _day(match.group(1))
         part = (match.group(3) or "").lower()
         if part:
             lo_h, hi_h = _PARTS[part]
-            return Schedule(
+            return "day-part", Schedule(
                 label=match.group(0).strip(),
                 start=timedelta(days=n, hours=lo_h),
                 end=timedelta(days=n, hours=hi_h),
                 anchor="launch_day",
             )
-        return Schedule(label=match.group(0), start=timedelta(days=n), end=timedelta(days=n + 1))
+        return "day", Schedule(label=match.group(0), start=timedelta(days=n), end=timedelta(days=n + 1))
     if _T_ZERO.search(text):
         match = _T_ZERO.search(text)
         assert match is not None
         if match.group(1):
-            return Schedule(
+            return "t0-day", Schedule(
                 label=match.group(0), start=timedelta(0), end=timedelta(days=1), anchor="launch_day"
             )
-        return Schedule(label=match.group(0), start=timedelta(0))
+        return "t0", Schedule(label=match.group(0), start=timedelta(0))
     if _LAUNCH_DAY.search(text):
         match = _LAUNCH_DAY.search(text)
         assert match is not None
-        return Schedule(label=match.group(0), start=timedelta(0), end=timedelta(days=1), anchor="launch_day")
+        return "launch-day", Schedule(
+            label=match.group(0), start=timedelta(0), end=timedelta(days=1), anchor="launch_day"
+        )
     match = _BEFORE_RANGE.search(text)
     if match:
         a, b = _td(match.group(1), match.group(3)), _td(match.group(2), match.group(3))
-        return Schedule(label=match.group(0), start=-max(a, b), end=-min(a, b))
+        return "before-range", Schedule(label=match.group(0), start=-max(a, b), end=-min(a, b))
     match = _BEFORE.search(text)
     if match:
-        return Schedule(label=match.group(0), start=-_td(match.group(1), match.group(2)))
+        return "before", Schedule(label=match.group(0), start=-_td(match.group(1), match.group(2)))
     match = _AFTER.search(text)
     if match:
-        return Schedule(label=match.group(0), start=_td(match.group(1), match.group(2)))
+        return "after", Schedule(label=match.group(0), start=_td(match.group(1), match.group(2)))
     match = _FIRST.search(text)
     if match:
         length = _td(match.group(1) or 1, match.group(2))
         base = parent_start if parent_start is not None and parent_start > timedelta(0) else timedelta(0)
-        return Schedule(label=match.group(0), start=base, end=base + length)
+        return "first", Schedule(label=match.group(0), start=base, end=base + length)
     match = _CLOCK.search(text)
     if match:
         if match.group(1) is not None:
@@ -192,7 +224,9 @@ def parse_schedule(
             start = _clock(match.group(7), match.group(8), None)
             end = _clock(match.group(9), match.group(10), None)
         offset = timedelta(days=day or 0)
-        return Schedule(label=match.group(0), start=offset + start, end=offset + end, anchor="launch_day")
+        return "clock", Schedule(
+            label=match.group(0), start=offset + start, end=offset + end, anchor="launch_day"
+        )
     return None
 
 

@@ -8,15 +8,24 @@ from datetime import timedelta
 from typing import Any
 
 from golive.errors import RunbookFormatError
-from golive.runbook.model import Contact, EscalationLevel, Item, Role, Runbook, SignOff, Table
-from golive.runbook.text import clean_title
+from golive.runbook.derive.gates import ROLE_ITEM, RulePatterns, is_decision_title
+from golive.runbook.model import Contact, EscalationLevel, Item, Role, Runbook, Section, SignOff, Table
+from golive.runbook.text import PLACEHOLDER_RE, clean_title, strip_markdown
 
-__all__ = ["classify_table", "derive_contacts", "derive_roles", "derive_sign_offs"]
+__all__ = ["ROLE_DESCRIPTION", "classify_table", "derive_contacts", "derive_roles", "derive_sign_offs"]
 
 _ESCALATION_TITLE = re.compile(r"escalation (?:path|matrix|levels?|chain)|escalation$", re.I)
 _ONCALL_TITLE = re.compile(r"on-?call|emergency contacts?|contacts?", re.I)
 _APPROVAL_ITEM = re.compile(r"^(?P<role>[A-Z][\w/&' -]{1,40}?)\s+(?:approval|sign[ -]?off)$", re.I)
 _GENERIC_ROLE = re.compile(r"^(?:final|official|launch|uat|stakeholder|quality assurance)\b", re.I)
+# "Draft sent to VP for approval" names an errand, not a role
+_NOT_A_ROLE = re.compile(
+    r"\b(?:for|to|sent|send|get|gets|obtain|obtained|request|requested|from|with|by)\b", re.I
+)
+_ROLE_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&(?=\s))\s*")
+ROLE_DESCRIPTION = re.compile(
+    r"^\s*(?:\*\*)?(?P<role>[A-Z][\w/&' -]{1,40}?)\s*(?:\*\*)?\s*(?::|—|–|\s-\s)\s*\S"
+)
 _BAND = re.compile(
     r"\(\s*(?:(\d+)\s*(?:-|–|to)\s*(\d+)|>\s*(\d+)|(\d+)\+)\s*(min|minutes|h|hours?)?[^)]*\)", re.I
 )
@@ -28,10 +37,13 @@ def derive_sign_offs(
     out: list[SignOff] = []
     seen: set[tuple[str, str | None]] = set()
 
+    decisions = RulePatterns(runbook.gate_rules.decision_patterns, "decision_patterns")
+    not_roles = {w.lower() for w in runbook.gate_rules.not_role_words}
+
     def add(
         role: str, source: str, section: str | None, line: int, file: str | None, quorum: int = 1
     ) -> None:
-        role = clean_title(role).strip(" *:")
+        role = role_name(role, not_roles) or ""
         key = (role.lower(), section)
         if not role or key in seen:
             return
@@ -41,7 +53,9 @@ def derive_sign_offs(
     for section in runbook.walk_sections():
         for table in section.tables:
             if table.kind == "signoff":
-                role_col = _column(table, ("role", "approver", "team"))
+                role_col = _column(
+                    table, ("role", "approver", "decision maker", "signatory", "approved by", "team")
+                )
                 for row in table.rows:
                     if role_col is not None and role_col < len(row.cells):
                         add(row.cells[role_col], "table", None, row.line, table.file)
@@ -53,13 +67,25 @@ def derive_sign_offs(
         ):
             scope = None if section.gate and section.gate.kind == "hard" else section.id
             add(section.owner, "owner", scope, section.line, section.file)
+        for role, line in _attendees(section, runbook, decisions):
+            scope = section.id if section.gate is not None and section.gate.kind == "phase" else None
+            add(role, "attendees", scope, line, section.file)
         for item in section.all_items():
             if item.gate is not None and item.gate.kind == "phase" and item.kind == "step" and item.owner:
                 add(item.owner, "owner", section.id, item.line, item.file)
             if item.gate is None or item.gate.kind != "signoff":
                 continue
+            if item.gate.rule.startswith("signoff-item"):
+                role_item = ROLE_ITEM.match(item.text_raw)
+                if role_item:
+                    add(role_item.group("role"), "item", None, item.line, item.file)
+                continue
             match = _APPROVAL_ITEM.match(item.text)
-            if match and not _GENERIC_ROLE.match(match.group("role")):
+            if (
+                match
+                and not _GENERIC_ROLE.match(match.group("role"))
+                and not _NOT_A_ROLE.search(match.group("role"))
+            ):
                 add(match.group("role"), "item", None, item.line, item.file)
     for target, data, location in annotations.values():
         if "sign_off" not in data:
@@ -86,6 +112,49 @@ def derive_sign_offs(
     return out
 
 
+def role_name(text: str | None, not_roles: set[str]) -> str | None:
+    """A role as the document names it, or None when the text is no role: a
+    placeholder ("[Contact]", "TBD"), a contact table's column header ("Phone")
+    or empty. A placeholder after the role ("Engineering Manager: [Contact]") is
+    dropped."""
+    if not text:
+        return None
+    name = clean_title(strip_markdown(text))
+    name = PLACEHOLDER_RE.sub("", name)
+    name = re.sub(r"[:(]\s*\)?\s*$", "", name.strip())
+    name = name.strip(" *:-–—()")
+    if not name or name.lower() in not_roles or not re.search(r"[A-Za-z]", name):
+        return None
+    return name
+
+
+def _attendees(section: Section, runbook: Runbook, decisions: RulePatterns) -> list[tuple[str, int]]:
+    """The roles of a go/no-go decision's attendees ("**Attendees**: VP Engineering,
+    SRE Lead"), with the line they are named on; only in a section that holds a
+    decision (its title, its gate, or a decision block among its items)."""
+    wanted = {f.lower() for f in runbook.gate_rules.attendee_fields}
+    fields = [(k, v) for k, v in section.fields.items() if k.lower().strip() in wanted]
+    if not fields:
+        return []
+    is_decision = (
+        is_decision_title(section.title, decisions) is not None
+        or any(i.gate is not None and i.gate.rule.startswith("decision") for i in section.all_items())
+        or (section.gate is not None and decisions.match(section.title) is not None)
+    )
+    if not is_decision:
+        return []
+    out: list[tuple[str, int]] = []
+    for key, value in fields:
+        line = next(
+            (n.line for n in section.notes if re.match(rf"\s*\*\*{re.escape(key)}", n.text)), section.line
+        )
+        for raw in _ROLE_SPLIT.split(value):
+            part = raw.strip(" .")
+            if part and not re.fullmatch(r"(?:etc|others?|tbd)", part, re.I):
+                out.append((part, line))
+    return out
+
+
 def _column(table: Table, names: tuple[str, ...]) -> int | None:
     for index, head in enumerate(table.header):
         if any(name in head.lower() for name in names):
@@ -97,10 +166,16 @@ def classify_table(table: Table, section_title: str) -> None:
     heads = " ".join(h.lower() for h in table.header)
     if "role" in heads and re.search(r"signature|sign[ -]?off|approv|date", heads):
         table.kind = "signoff"
+    elif re.search(r"\bdecision\b", heads) and re.search(
+        r"approver|decision[ -]?maker|signatory|approved by", heads
+    ):
+        table.kind = "signoff"  # | Decision | Approver | Criteria |: who approves each decision
     elif re.search(r"\bname\b|contact|phone|e-?mail", heads) and re.search(
         r"role|service|issue|team|type|who|vendor", heads
     ):
         table.kind = "contacts"
+    elif re.search(r"\bname\b", heads) and re.search(r"phone|e-?mail|slack|pager|mobile", heads):
+        table.kind = "contacts"  # | Name | Phone | Slack | Hours |: people, no roles
     elif re.search(r"\blevel\b|tier|escalat", heads) or _ESCALATION_TITLE.search(section_title):
         table.kind = "escalation"
     elif re.search(r"healthy|target|threshold|investigate|warning|critical|metric|signal|kpi", heads):
@@ -143,8 +218,9 @@ def _table_contacts(table: Table) -> list[Contact]:
     out = []
     for row in table.rows:
         cells = row.cells
+        named = any("name" in head for head in cols)
         role = pick(cells, "role", "service", "issue", "team", "type", "vendor") or (
-            cells[0] if cells else ""
+            cells[0] if cells and not named else ""
         )
         contact = pick(cells, "contact")
         out.append(
@@ -195,7 +271,9 @@ def _level(item: Item, n: int) -> EscalationLevel:
     who_text = _BAND.sub("", text)
     who_text = re.sub(r"^\s*level\s*\d+\s*:?", "", who_text, flags=re.I)
     who = [
-        clean_title(w).strip(" :+") for w in re.split(r"\s*\+\s*|,\s*|\s+and\s+", who_text) if w.strip(" :+")
+        name
+        for w in re.split(r"\s*\+\s*|,\s*|\s+and\s+", who_text)
+        if (name := role_name(w.split(": ")[0] if PLACEHOLDER_RE.search(w) else w, set())) is not None
     ]
     return EscalationLevel(
         level=level,
@@ -211,11 +289,12 @@ def _level(item: Item, n: int) -> EscalationLevel:
 def derive_roles(runbook: Runbook) -> list[Role]:
     found: dict[str, Role] = {}
 
+    not_roles = {w.lower() for w in runbook.gate_rules.not_role_words}
+    role_sections = RulePatterns(runbook.gate_rules.role_section_patterns, "role_section_patterns")
+
     def add(name: str | None, source: str) -> None:
+        name = role_name(name, not_roles)
         if not name:
-            return
-        name = clean_title(name).strip(" *:")
-        if not name or re.fullmatch(r"\[.*\]", name):
             return
         key = name.lower()
         role = found.setdefault(key, Role(name=name))
@@ -235,4 +314,11 @@ def derive_roles(runbook: Runbook) -> list[Role]:
     for level in runbook.escalation:
         for who in level.who:
             add(who, "escalation")
+    for section in runbook.walk_sections():
+        if role_sections.match(section.title) is None:
+            continue
+        for item in section.items:  # "Launch Commander: makes go/no-go decisions"
+            described = ROLE_DESCRIPTION.match(item.text_raw)
+            if described:
+                add(described.group("role"), "role description")
     return list(found.values())

@@ -49,6 +49,7 @@ _NOTE_TITLE = re.compile(
 )
 _NOTE_LABEL = re.compile(r"symptoms?|examples?|resources?|notes?|links?|required information|see also", re.I)
 _FIELD_LINE = re.compile(r"^\s*\*\*([^*]{1,60}?)\s*:?\s*\*\*\s*:?\s*(.*)$")
+_BOLD_LEAD = re.compile(r"\*\*[^*\n:.!?]{2,60}\*\*(?:\s*\([^)\n]{0,40}\))?")
 _TASK_BOX = re.compile(r"^\[([ xX])\](?:\s+|$)")
 _ATX_CLOSING = re.compile(r"(?:^|\s+)#+\s*$")
 _MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s*")
@@ -179,7 +180,9 @@ class _Importer(ImporterBase):
             state.section.notes.append(Note(text=content, line=line, file=self.file))
             return
         state.section.notes.append(Note(text=content, line=line, file=self.file))
-        if content.rstrip().endswith(":"):
+        if content.rstrip().endswith(":") or _BOLD_LEAD.fullmatch(content.strip()):
+            # "**Go Criteria**:" or a bold line alone ("**Go/No-Go Decision** (T-1h)")
+            # names the list that follows
             state.label = clean_title(strip_markdown(content.rstrip().rstrip(":")))
             state.step = None
 
