@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 
 from golive.errors import RunbookFormatError
-from golive.runbook.model import Gate, GateRules, Item, Section
+from golive.runbook.model import Gate, Item, Section
+from golive.runbook.rules import GateRules
 
 __all__ = ["ROLE_ITEM", "RulePatterns", "derive_gates", "is_decision_title"]
 

@@ -136,10 +136,8 @@ def _attendees(section: Section, runbook: Runbook, decisions: RulePatterns) -> l
     fields = [(k, v) for k, v in section.fields.items() if k.lower().strip() in wanted]
     if not fields:
         return []
-    is_decision = (
-        is_decision_title(section.title, decisions) is not None
-        or any(i.gate is not None and i.gate.rule.startswith("decision") for i in section.all_items())
-        or (section.gate is not None and decisions.match(section.title) is not None)
+    is_decision = is_decision_title(section.title, decisions) is not None or any(
+        i.gate is not None and i.gate.rule.startswith("decision") for i in section.all_items()
     )
     if not is_decision:
         return []
