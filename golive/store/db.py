@@ -78,7 +78,7 @@ def make_engine(
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _wal(cursor)
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -96,6 +96,30 @@ def make_engine(
             parsed = parsed.set(drivername="postgresql+psycopg")
         return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
     raise InputError(f"unsupported database {backend!r}: use SQLite or PostgreSQL", location=location)
+
+
+def _wal(cursor: Any) -> None:
+    """Put the database in WAL mode. WAL is a property of the file, so an opener
+    that finds it set does nothing. Switching a fresh file to WAL needs an
+    exclusive lock and SQLite does not run the busy handler for it: when several
+    openers switch at once, the losers get "database is locked" at once, so they
+    retry for as long as a writer would wait (30 s)."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + 30
+    delay = 0.005
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 def _safe(url: str) -> str:
