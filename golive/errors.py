@@ -11,6 +11,8 @@ from __future__ import annotations
 
 __all__ = [
     "ActionError",
+    "AuthError",
+    "ForbiddenError",
     "GoliveError",
     "InputError",
     "NotFoundError",
@@ -76,3 +78,17 @@ class TamperedError(GoliveError):
 
     code = "tampered"
     exit_code = 1
+
+
+class AuthError(GoliveError):
+    """No valid credentials: a missing, expired or revoked token or session, a
+    wrong password, a locked account. The API answers 401."""
+
+    code = "unauthenticated"
+    exit_code = 2
+
+
+class ForbiddenError(ActionError):
+    """Authenticated, but the site role does not allow the action. The API answers 403."""
+
+    code = "forbidden"

@@ -6,6 +6,11 @@
 #                 fixtures run a private server (initdb + pg_ctl) on a free port
 #   prometheus  - the metric check kind and rollout analysis; the fixtures run
 #                 /usr/bin/prometheus on a free port with a generated config
+#   chromium    - the dashboard's browser tests (tests/web/), driven by Playwright
+#                 with executable_path=/usr/bin/chromium (Playwright's own browser
+#                 download is not used)
+#   fonts-dejavu-core - a font for Chromium to render text with, so the browser
+#                 tests' screenshots (test-artifacts/) show text
 #
 # The packages' own system services are never started: the tests start private
 # instances on 127.0.0.1 and free ports, and a system server on 5432/9090 would
@@ -15,7 +20,7 @@
 # it fail (never skip).
 set -euo pipefail
 
-NEEDED=(postgresql prometheus)   # Debian package names
+NEEDED=(postgresql prometheus chromium fonts-dejavu-core)   # Debian package names
 
 missing=()
 for pkg in "${NEEDED[@]}"; do

@@ -1,4 +1,4 @@
-"""The CLI is an edge: it parses, calls the service layer and renders.
+"""The CLI and the web API are edges: they parse, call the service layer and render.
 
 Read from the source with :mod:`ast`: no module under ``golive/cli`` imports a
 private (``_``-prefixed) name, or a private module, of golive; and none holds an
@@ -13,6 +13,7 @@ from pathlib import Path
 import golive
 
 CLI = Path(golive.__file__).parent / "cli"
+EDGES = [CLI, CLI.parent / "web", CLI.parent / "client"]
 RULE_NAMES = {"APPROVER", "roles_of", "created_by", "MANAGE", "APPROVERS_ONLY", "authorize", "_authorize"}
 
 
@@ -57,6 +58,12 @@ def _rule_names(path: Path) -> list[str]:
     return found
 
 
+def _edge_modules() -> list[Path]:
+    modules = sorted(p for edge in EDGES for p in edge.rglob("*.py"))
+    assert len([m for m in modules if m.parent.name == "web"]) >= 4, modules
+    return modules
+
+
 def test_no_cli_module_imports_a_private_name_of_golive() -> None:
     found = [hit for path in _cli_modules() for hit in _private_imports(path)]
     assert not found, f"the CLI imports private names: {found}"
@@ -65,6 +72,13 @@ def test_no_cli_module_imports_a_private_name_of_golive() -> None:
 def test_the_cli_holds_no_authorization_rule() -> None:
     found = [hit for path in _cli_modules() for hit in _rule_names(path)]
     assert not found, f"authorization rules in the CLI: {found}"
+
+
+def test_no_web_or_client_module_imports_a_private_name_or_holds_a_rule() -> None:
+    """The API and the dashboard (golive/web) and the CLI's client of a server
+    (golive/client) are edges too: every rule is the service layer's."""
+    found = [hit for path in _edge_modules() for hit in _private_imports(path) + _rule_names(path)]
+    assert not found, f"private names or authorization rules in an edge: {found}"
 
 
 def test_the_checks_see_what_they_forbid(tmp_path: Path) -> None:

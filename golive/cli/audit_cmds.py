@@ -46,12 +46,11 @@ def audit_verify(release_id: str, anchor: str | None, require_keyed: bool, db: s
     and for a keyed release checked without GOLIVE_AUDIT_KEY when nothing else was found (its
     keyed hashes could not be checked: fix the setup, this is not a verdict).
     """
-    from golive.cli.context import command_clock, open_store
-    from golive.release.service import ReleaseService
+    from golive.cli.context import release_service
     from golive.store.chain import parse_anchor
 
     parsed = parse_anchor(anchor) if anchor is not None else None
-    svc = ReleaseService(open_store(db, read_only=True), clock=command_clock().now)
+    svc = release_service(db, read_only=True)
     try:
         result = svc.audit(release_id, anchor=parsed, require_keyed=require_keyed)
     finally:

@@ -60,9 +60,19 @@ def cli() -> None:
 
 
 def _register_release_commands() -> None:
-    from golive.cli import audit_cmds, rehearse_cmds, release_cmds, report_cmds, rollout_cmds
+    from golive.cli import (
+        audit_cmds,
+        auth_cmds,
+        client_cmds,
+        rehearse_cmds,
+        release_cmds,
+        report_cmds,
+        rollout_cmds,
+    )
 
     release_cmds.register(cli)
+    auth_cmds.register(cli)
+    client_cmds.register(cli)
     audit_cmds.register(cli)
     rollout_cmds.register(cli)
     rehearse_cmds.register(cli)

@@ -31,11 +31,9 @@ def _common(func: F) -> F:
 
 
 def _service(db: str | None, *, read_only: bool = False) -> Any:
-    from golive.cli.context import command_clock, open_store
-    from golive.config import load_config
-    from golive.release.service import ReleaseService
+    from golive.cli.context import release_service
 
-    return ReleaseService(open_store(db, read_only=read_only), load_config(), clock=command_clock().now)
+    return release_service(db, read_only=read_only)
 
 
 def _echo_json(data: Any) -> None:
@@ -316,52 +314,13 @@ def status(release_id: str | None, as_json: bool, db: str | None) -> None:
     svc = _service(db, read_only=True)
     report = svc.status(release_id or svc.latest_release())
     if as_json:
-        _echo_json(_status_json(report))
+        from golive.release.views import status_view
+
+        _echo_json(status_view(report))
         return
     from golive.cli.render import console, render_status
 
     render_status(report, console())
-
-
-def _status_json(report: Any) -> dict[str, Any]:
-    decision = report.decision
-    return {
-        "release": report.release.id,
-        "service": report.release.service,
-        "version": report.release.version,
-        "env": report.release.env,
-        "launch": report.release.launch_at,
-        "now": report.now,
-        "seq": report.state.seq,
-        "phases": [
-            {
-                "id": p.section.id,
-                "title": p.section.title,
-                "start": p.window.start,
-                "end": p.window.end,
-                "total": p.total,
-                "done": p.done,
-                "failed": p.failed,
-            }
-            for p in report.phases
-        ],
-        "due_now": [{"item": i.id, "text": i.text, "end": w.end} for i, w in report.due_now],
-        "overdue": [{"item": i.id, "text": i.text, "end": w.end} for i, w in report.overdue],
-        "next_gate": {"item": report.next_gate.id, "text": report.next_gate.text}
-        if report.next_gate
-        else None,
-        "decision": {
-            "decision": decision.decision,
-            "reasons": decision.reasons,
-            "recorded": decision.recorded,
-        }
-        if decision
-        else None,
-        "waivers": [
-            {"target": w.target, "by": w.by, "reason": w.reason} for w in report.state.waivers.values()
-        ],
-        "config": report.state.config,
-    }
 
 
 @click.command("decide")
@@ -384,14 +343,9 @@ def decide_cmd(
     svc = _service(db)
     decision = svc.decide(release_id, actor=svc.config.whoami(actor), record=record, expect_go=expect_go)
     if as_json:
-        _echo_json(
-            {
-                "decision": decision.decision,
-                "reasons": decision.reasons,
-                "signoffs": {k: {"have": v[0], "need": v[1]} for k, v in decision.signoffs.items()},
-                "recorded": decision.recorded,
-            }
-        )
+        from golive.release.views import decision_view
+
+        _echo_json(decision_view(decision))
     else:
         click.echo(decision.decision)
         for reason in decision.reasons:

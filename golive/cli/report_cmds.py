@@ -34,14 +34,15 @@ def report(release_id: str, out_dir: str, db: str | None) -> None:
     """
     from pathlib import Path
 
-    from golive.cli.context import open_store
+    from golive.cli.context import release_service
     from golive.report import write_report
 
-    store = open_store(db, read_only=True)
+    service = release_service(db, read_only=True)
     try:
-        files = write_report(store, release_id, Path(out_dir))
+        # every stored fact checked, by the machine or by the server that holds them
+        files = write_report(service.store, release_id, Path(out_dir), audit=service.audit(release_id))
     finally:
-        store.close()
+        service.store.close()
     for path in (files.markdown, files.html, files.runbook, files.chart):
         if path is not None:
             click.echo(str(path))

@@ -76,11 +76,14 @@ def rollout_plan(runbook: str, overlay: str | None, interval: str, as_json: bool
 
 def _service(db: str | None, store: Any = None) -> Any:
     """The rollout service of ``--db``, on the command's clock."""
-    from golive.cli.context import command_clock, open_store
+    from golive.cli.context import command_clock, rollout_service
+
+    if store is None:
+        return rollout_service(db)
     from golive.config import load_config
     from golive.rollout.service import RolloutService
 
-    return RolloutService(store or open_store(db), load_config(), command_clock())
+    return RolloutService(store, load_config(), command_clock())
 
 
 def _who(service: Any, actor: str | None) -> str:
@@ -294,58 +297,47 @@ def rollout_resolve(
 @click.command()
 @_db
 @_speed
-@click.option("--once", is_flag=True, help="One reconciliation of every release, then exit.")
-def serve(db: str | None, speed: float, once: bool) -> None:
-    """Run the rollout controller for every release with an active rollout until interrupted."""
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address the API and dashboard listen on."
+)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port.")
+@click.option("--no-api", is_flag=True, help="Only run the rollout controllers: no API, no dashboard.")
+@click.option(
+    "--secure",
+    is_flag=True,
+    help="Served behind HTTPS (a TLS proxy): Secure cookies and HSTS.",
+)
+@click.option("--once", is_flag=True, help="One reconciliation of every release, then exit (no API).")
+def serve(db: str | None, speed: float, host: str, port: int, no_api: bool, secure: bool, once: bool) -> None:
+    """Serve the REST API (/api/v1, OpenAPI at /openapi.json) and the dashboard, and run the
+    rollout controller of every release with an active rollout, until interrupted.
+
+    Sign in with a user made by `golive user add`, or send an API token (`golive token
+    create`) as `Authorization: Bearer TOKEN`. There is no default account."""
     import asyncio
 
-    from golive.cli.context import open_store
+    from golive.cli.context import command_clock, open_store
+    from golive.config import load_config
+    from golive.rollout.supervisor import Supervisor
 
     if speed <= 0:
         raise click.UsageError("--speed must be positive")
-    store = open_store(db)  # one store (one connection pool) for every release
-    service = _service(db, store)
-    controllers: dict[str, Any] = {}
-    finished: set[str] = set()
-    seen: dict[str, int] = {}  # releases without a rollout: the last event looked at
-    backoff: dict[str, int] = {}  # rounds to skip after a release's tick failed
+    store = open_store(db, local=True)  # one store (one connection pool) for every release
 
-    async def one(release_id: str) -> None:
-        controller = controllers.get(release_id)
-        if controller is None:
-            events = store.events(release_id, after=seen.get(release_id, 0))
-            if events:
-                seen[release_id] = events[-1].seq
-            if not any(e.type == "rollout.started" for e in events):
-                return  # not started yet: only its new events are looked at next round
-            controller = controllers[release_id] = service.controller(release_id, speed=speed)
-        state = controller.state()  # the events since the last round only
-        interrupted = state.rollback_intent is not None and not state.rollback_done
-        if state.active or interrupted or controller.in_hypercare(state):
-            await controller.tick()
-        elif state.completed_at or state.aborted or state.rollback_done:
-            finished.add(release_id)
-            controllers.pop(release_id, None)
+    def report(line: str) -> None:
+        click.echo(f"golive serve: {line}", err=True)
 
-    async def loop() -> None:
-        while True:
-            for release in store.list_releases():
-                if release.id in finished:
-                    continue
-                if backoff.get(release.id, 0) > 0:
-                    backoff[release.id] -= 1
-                    continue
-                try:
-                    await one(release.id)
-                except Exception as exc:  # one release's trouble never stops the others
-                    click.echo(f"golive serve: {release.id}: {exc.__class__.__name__}: {exc}", err=True)
-                    controllers.pop(release.id, None)
-                    backoff[release.id] = 10
-            if once:
-                return
-            await asyncio.sleep(max(0.05, 1.0 / speed))
+    if once or no_api:
+        supervisor = Supervisor(_service(db, store), speed=speed, report=report)
+        asyncio.run(supervisor.round() if once else supervisor.run())
+        return
+    from golive.web.app import create_app, run_app
 
-    asyncio.run(loop())
+    app = create_app(
+        store, load_config(), command_clock(), secure=secure, supervise=True, speed=speed, report=report
+    )
+    click.echo(f"golive serve: http://{host}:{port}/ (API at /api/v1, OpenAPI at /openapi.json)", err=True)
+    run_app(app, host, port)
 
 
 def register(cli: click.Group) -> None:

@@ -15,8 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from golive.auth.principal import Actor, permit
 from golive.config import Config, config_changes, config_from_record, config_record
-from golive.errors import ActionError, InputError, NotFoundError, TamperedError
+from golive.errors import ActionError, ForbiddenError, InputError, NotFoundError, TamperedError
 from golive.release.decide import Decision, decide, policy_violations, required_signoffs, valid_signoffs
 from golive.release.state import (
     ITEM_TRANSITIONS,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from golive.release.audit import ReleaseAudit
     from golive.store.chain import Anchor
 
-__all__ = ["APPROVER", "ActionError", "ReleaseService", "StatusReport"]
+__all__ = ["APPROVER", "ActionError", "ReleaseService", "StaleError", "StatusReport"]
 
 APPROVER = "approver"
 SNAPSHOT_EVERY = 200  # fold at most this many events before caching the state again
@@ -55,6 +56,19 @@ def _runbook_from_json(content_hash: str, model_json: str) -> Runbook:
     return Runbook.model_validate_json(model_json)
 
 
+class StaleError(ConflictError):
+    """The release moved on since the state the person decided on."""
+
+    code = "stale"
+
+    def __init__(self, release_id: str, seq: int, expected: int) -> None:
+        super().__init__(
+            f"release {release_id} moved on: it is at seq {seq}, you decided on seq {expected}; "
+            "read it again",
+            location="expect_seq",
+        )
+
+
 class ReleaseService:
     def __init__(
         self, store: EventStore, config: Config | None = None, clock: Callable[[], datetime] | None = None
@@ -62,6 +76,9 @@ class ReleaseService:
         self.store = store
         self.config = config or Config()
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.expect_seq: int | None = None
+        """When set, the next action appends only if the release is still at this seq
+        (what the person decided on); else StaleError, and nothing is written."""
 
     # -- loading ---------------------------------------------------------------
     def load(self, release_id: str) -> tuple[ReleaseRow, ReleaseState]:
@@ -115,9 +132,12 @@ class ReleaseService:
         build: Callable[[ReleaseRow, ReleaseState], list[tuple[str, dict[str, Any]]]],
         actor: str,
     ) -> ReleaseState:
-        """Validate against fresh state and append; retry when someone else wrote first."""
+        """Validate against fresh state and append; retry when someone else wrote first
+        (unless the person decided on a seq: ``self.expect_seq``)."""
         for _ in range(RETRIES):
             release, state = self.load(release_id)
+            if self.expect_seq is not None and state.seq != self.expect_seq:
+                raise StaleError(release_id, state.seq, self.expect_seq)
             entries = build(release, state)
             if not entries:
                 return state
@@ -126,6 +146,8 @@ class ReleaseService:
                     release_id, [(t, actor, d) for t, d in entries], expect_seq=state.seq, at=self.clock()
                 )
             except ConflictError:
+                if self.expect_seq is not None:
+                    raise StaleError(release_id, self.load(release_id)[1].seq, self.expect_seq) from None
                 continue
             return self.load(release_id)[1]
         raise ConflictError(f"release {release_id} is changing too fast; try again")
@@ -140,9 +162,10 @@ class ReleaseService:
         env: str,
         launch: datetime,
         tz: str,
-        actor: str,
+        actor: Actor,
         overlay: str | Path | None = None,
     ) -> str:
+        actor = permit(actor, "release.start")
         from golive.runbook.loader import load_runbook
 
         for name, value in (("--service", service), ("--version", version), ("--env", env)):
@@ -223,8 +246,9 @@ class ReleaseService:
         }
 
     def upgrade(
-        self, release_id: str, runbook_path: str | Path, *, actor: str, overlay: str | Path | None = None
+        self, release_id: str, runbook_path: str | Path, *, actor: Actor, overlay: str | Path | None = None
     ) -> dict[str, Any]:
+        actor = permit(actor, "upgrade")
         diff = self.diff(release_id, runbook_path, overlay)
         runbook: Runbook = diff.pop("runbook")
         current = diff.pop("current_content_hash")
@@ -254,10 +278,11 @@ class ReleaseService:
         diff["applied"] = True
         return diff
 
-    def reconfigure(self, release_id: str, *, actor: str) -> dict[str, Any]:
+    def reconfigure(self, release_id: str, *, actor: Actor) -> dict[str, Any]:
         """Make golive.toml as it is now (``self.config``) the configuration in force for
         the release, by an approver: recorded with what changed. A change of people or
         quorum makes a recorded GO stale. Nothing is recorded when nothing changed."""
+        actor = permit(actor, "reconfigure")
         new = config_record(self.config)
         outcome: dict[str, Any] = {"applied": False, "changes": [], "affects_go": False}
 
@@ -287,11 +312,13 @@ class ReleaseService:
         return actor == release.created_by or APPROVER in state.roles_of(actor)
 
     def assign(
-        self, release_id: str, role: str, person: str, *, actor: str, remove: bool = False
+        self, release_id: str, role: str, person: str, *, actor: Actor, remove: bool = False
     ) -> ReleaseState:
+        actor = permit(actor, "assign")
+
         def build(release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
             if not self._may_manage(release, state, actor):
-                raise ActionError(
+                raise ForbiddenError(
                     f"{actor} may not assign roles: only the release's starter or an approver may"
                 )
             known = {r.name.lower() for r in state.runbook.roles} | {APPROVER}
@@ -322,7 +349,9 @@ class ReleaseService:
         holders = state.people.get(item.owner, [])
         if not holders or actor in holders or APPROVER in state.roles_of(actor):
             return
-        raise ActionError(f"{actor} does not hold {item.owner}, who owns this item ({', '.join(holders)} do)")
+        raise ForbiddenError(
+            f"{actor} does not hold {item.owner}, who owns this item ({', '.join(holders)} do)"
+        )
 
     def _blocking_phase_gate(self, state: ReleaseState, item: Item) -> Item | None:
         """The first unmet phase gate of an earlier phase (another section, earlier
@@ -345,8 +374,9 @@ class ReleaseService:
         return None
 
     def item_action(
-        self, release_id: str, item_id: str, action: str, *, actor: str, reason: str | None = None
+        self, release_id: str, item_id: str, action: str, *, actor: Actor, reason: str | None = None
     ) -> ReleaseState:
+        actor = permit(actor, "item")
         event = "item." + _ACTIONS.get(action, action)
         if event not in ITEM_TRANSITIONS:
             raise InputError(
@@ -379,7 +409,10 @@ class ReleaseService:
 
         return self._act(release_id, build, actor)
 
-    def comment(self, release_id: str, text: str, *, actor: str, item_id: str | None = None) -> ReleaseState:
+    def comment(
+        self, release_id: str, text: str, *, actor: Actor, item_id: str | None = None
+    ) -> ReleaseState:
+        actor = permit(actor, "comment")
         if not text.strip():
             raise InputError("a comment needs text", location="TEXT")
 
@@ -396,11 +429,12 @@ class ReleaseService:
         release_id: str,
         item_id: str,
         *,
-        actor: str,
+        actor: Actor,
         url: str | None = None,
         file: str | None = None,
         note: str = "",
     ) -> ReleaseState:
+        actor = permit(actor, "attach")
         if bool(url) == bool(file):
             raise InputError("give either --url or --file", location="--url/--file")
         data: dict[str, Any] = {"note": note} if note else {}
@@ -430,7 +464,7 @@ class ReleaseService:
         self,
         release_id: str,
         *,
-        actor: str,
+        actor: Actor,
         phase: str | None = None,
         concurrency: int = 20,
         values: dict[str, str] | None = None,
@@ -439,6 +473,7 @@ class ReleaseService:
 
         ``values`` are filled into checks besides the release's own ``{version}``,
         ``{env}`` and ``{service}`` (a rehearsal adds its stand-in's ``{target_port}``)."""
+        actor = permit(actor, "checks")
         import asyncio
 
         from golive.checks.context import Attestation, CheckContext
@@ -494,23 +529,11 @@ class ReleaseService:
         return self.load(release_id)[1], results
 
     # -- sign-offs, waivers, decisions -------------------------------------------------
-    def signoff(self, release_id: str, role: str, *, actor: str, note: str = "") -> ReleaseState:
+    def signoff(self, release_id: str, role: str, *, actor: Actor, note: str = "") -> ReleaseState:
+        actor = permit(actor, "signoff")
+
         def build(release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
-            needed = required_signoffs(state, self.in_force(state))
-            canonical = next((r for r in needed if r.lower() == role.lower()), None)
-            if canonical is None:
-                raise ActionError(
-                    f"the runbook asks no sign-off from {role!r} (it asks: {', '.join(needed) or 'none'})"
-                )
-            if canonical not in state.roles_of(actor):
-                holders = ", ".join(state.people.get(canonical, [])) or "nobody yet; assign the role first"
-                raise ActionError(f"{actor} does not hold {canonical} (held by: {holders})")
-            if actor == release.created_by:
-                raise ActionError(f"{actor} started this release and may not approve their own request")
-            if state.decision is not None:
-                raise ActionError("the decision is already recorded; sign-offs are closed")
-            if any(s.role == canonical and s.by == actor for s in valid_signoffs(state)):
-                raise ActionError(f"{actor} already signed off as {canonical}")
+            canonical = self.signoff_role(release, state, role, actor)
             data: dict[str, Any] = {
                 "role": canonical,
                 "revision": state.revision,
@@ -522,27 +545,56 @@ class ReleaseService:
 
         return self._act(release_id, build, actor)
 
-    def revoke(self, release_id: str, role: str, *, actor: str, reason: str) -> ReleaseState:
+    def signoff_role(self, release: ReleaseRow, state: ReleaseState, role: str, actor: str) -> str:
+        """The runbook's name of ``role`` when ``actor`` may sign off as it now;
+        else ActionError (ForbiddenError when it is not theirs to give)."""
+        needed = required_signoffs(state, self.in_force(state))
+        canonical = next((r for r in needed if r.lower() == role.lower()), None)
+        if canonical is None:
+            raise ActionError(
+                f"the runbook asks no sign-off from {role!r} (it asks: {', '.join(needed) or 'none'})"
+            )
+        if canonical not in state.roles_of(actor):
+            holders = ", ".join(state.people.get(canonical, [])) or "nobody yet; assign the role first"
+            raise ForbiddenError(f"{actor} does not hold {canonical} (held by: {holders})")
+        if actor == release.created_by:
+            raise ForbiddenError(f"{actor} started this release and may not approve their own request")
+        if state.decision is not None:
+            raise ActionError("the decision is already recorded; sign-offs are closed")
+        if any(s.role == canonical and s.by == actor for s in valid_signoffs(state)):
+            raise ActionError(f"{actor} already signed off as {canonical}")
+        return canonical
+
+    @staticmethod
+    def revocable(state: ReleaseState, actor: str) -> list[str]:
+        """The roles ``actor`` signed off as and may still revoke."""
+        if state.decision is not None:
+            return []
+        return sorted({s.role for s in state.signoffs if s.by == actor})
+
+    def revoke(self, release_id: str, role: str, *, actor: Actor, reason: str) -> ReleaseState:
+        actor = permit(actor, "revoke")
         if not reason.strip():
             raise InputError("a revocation needs a reason", location="--reason")
 
         def build(_release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
             if state.decision is not None:
                 raise ActionError("the decision is already recorded; sign-offs can no longer be revoked")
-            mine = [s for s in state.signoffs if s.role.lower() == role.lower() and s.by == actor]
+            mine = [r for r in self.revocable(state, actor) if r.lower() == role.lower()]
             if not mine:
                 raise ActionError(f"{actor} has no sign-off as {role} to revoke")
-            return [("signoff.revoked", {"role": mine[0].role, "reason": reason})]
+            return [("signoff.revoked", {"role": mine[0], "reason": reason})]
 
         return self._act(release_id, build, actor)
 
-    def waive(self, release_id: str, target: str, *, actor: str, reason: str) -> ReleaseState:
+    def waive(self, release_id: str, target: str, *, actor: Actor, reason: str) -> ReleaseState:
+        actor = permit(actor, "waive")
         if not reason.strip():
             raise InputError("a waiver needs a reason", location="--reason")
 
         def build(release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
             if APPROVER not in state.roles_of(actor):
-                raise ActionError(
+                raise ForbiddenError(
                     f"only a person with the {APPROVER} role may waive; {actor} does not hold it"
                 )
             if target.startswith("policy:"):
@@ -567,18 +619,22 @@ class ReleaseService:
         return self._act(release_id, build, actor)
 
     def decide(
-        self, release_id: str, *, actor: str, record: bool = False, expect_go: bool = False
+        self, release_id: str, *, actor: Actor, record: bool = False, expect_go: bool = False
     ) -> Decision:
         """Compute the decision; with ``record`` append it (approver role). With
         ``expect_go`` recording fails, writing nothing, unless the decision is GO."""
-        release, state = self.load(release_id)
-        decision = self._decide(release, state)
         if not record:
-            return decision
+            permit(actor, "read")
+            release, state = self.load(release_id)
+            return self._decide(release, state)
+        actor = permit(actor, "decide")
+        release, state = self.load(release_id)
 
         def build(rel: ReleaseRow, fresh: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
             if APPROVER not in fresh.roles_of(actor):
-                raise ActionError(f"recording a decision needs the {APPROVER} role; {actor} does not hold it")
+                raise ForbiddenError(
+                    f"recording a decision needs the {APPROVER} role; {actor} does not hold it"
+                )
             current = self._decide(rel, fresh)
             if expect_go and not current.go:
                 raise ActionError("cannot record GO: " + "; ".join(current.reasons))

@@ -18,6 +18,7 @@ a :class:`~golive.report.context.ReportContext`.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from golive.release.decide import valid_signoffs
 from golive.release.state import fold
@@ -39,13 +40,15 @@ _LESSON = re.compile(r"^\s*lessons?(?: learned)?\s*[:\-]\s*", re.IGNORECASE)
 _ACTION = re.compile(r"^\s*(?:action(?: item)?|todo|follow[ -]?up)\s*[:\-]\s*", re.IGNORECASE)
 
 
-def build_report(store: EventStore, release_id: str) -> Report:
-    """The report of one release, from its event log. NotFoundError for an unknown release."""
+def build_report(store: EventStore, release_id: str, *, audit: Any = None) -> Report:
+    """The report of one release, from its event log. NotFoundError for an unknown release.
+    ``audit``: the release's audit when it was made elsewhere (by the server a client reads)."""
     from golive.release.audit import audit_release
 
     release = store.get_release(release_id)
     events = store.events(release.id)
-    audit = audit_release(store, release.id)  # every stored fact, not only the chain
+    if audit is None:
+        audit = audit_release(store, release.id)  # every stored fact, not only the chain
     if audit.ok and audit.hashes_checked:
         verdict = f"{audit.mode_name}"
     elif audit.ok:

@@ -8,6 +8,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from golive.errors import InputError
 from golive.store.events import EventStore
@@ -54,7 +55,7 @@ def _write(path: Path, data: bytes, mode: int) -> None:
         raise
 
 
-def write_report(store: EventStore, release_id: str, out_dir: Path) -> ReportFiles:
+def write_report(store: EventStore, release_id: str, out_dir: Path, *, audit: Any = None) -> ReportFiles:
     """Write the report of ``release_id`` into ``out_dir`` (created if missing).
 
     Raises NotFoundError for an unknown release and InputError when ``out_dir``
@@ -65,7 +66,7 @@ def write_report(store: EventStore, release_id: str, out_dir: Path) -> ReportFil
     from golive.report.html import render_html
     from golive.report.markdown import render_markdown
 
-    report = build_report(store, release_id)
+    report = build_report(store, release_id, audit=audit)
     out = Path(out_dir)
     names = report_names(report.release_id)
     chart = render_chart(report)

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from golive.auth.principal import Actor, permit
 from golive.clock import Clock, compressed
 from golive.config import Config
-from golive.errors import InputError
+from golive.errors import ForbiddenError, InputError
 from golive.release.service import APPROVER, ActionError, ReleaseService
 from golive.release.state import ReleaseState
 from golive.rollout.controller import Controller, OpenIntent, RolloutState, _rule, open_intents
@@ -36,6 +37,7 @@ __all__ = [
     "StartResult",
     "TriggerSummary",
     "load_guard",
+    "start_result",
 ]
 
 MANAGE = frozenset({"start", "promote", "resume", "abort"})
@@ -131,22 +133,24 @@ class RolloutService:
         self.releases = ReleaseService(store, config, clock=clock.now)
 
     # -- who may act -----------------------------------------------------------------
-    def authorize(self, release_id: str, action: str, actor: str) -> tuple[ReleaseRow, ReleaseState]:
-        """Refuse (ActionError) unless ``actor`` may take ``action`` on the
-        release's rollout; the release and its state, read for it."""
+    def authorize(self, release_id: str, action: str, actor: Actor) -> tuple[ReleaseRow, ReleaseState]:
+        """Refuse (ForbiddenError, ActionError) unless ``actor`` may take ``action`` on
+        the release's rollout: their site role first, then their roles in the release;
+        the release and its state, read for it."""
+        actor = permit(actor, f"rollout.{action}")
         release, state = self.releases.load(release_id)
         roles = state.roles_of(actor)
         if action in APPROVERS_ONLY:
             if APPROVER not in roles:
-                raise ActionError(f"{actor} may not {action} the rollout: only an approver may")
+                raise ForbiddenError(f"{actor} may not {action} the rollout: only an approver may")
             return release, state
         manager = actor == release.created_by or APPROVER in roles
         if action in MANAGE and not manager:
-            raise ActionError(
+            raise ForbiddenError(
                 f"{actor} may not {action} the rollout: only the release's starter or an approver may"
             )
         if not manager and not roles:
-            raise ActionError(f"{actor} holds no role in {release_id} and may not {action} its rollout")
+            raise ForbiddenError(f"{actor} holds no role in {release_id} and may not {action} its rollout")
         return release, state
 
     # -- controllers -----------------------------------------------------------------
@@ -194,13 +198,14 @@ class RolloutService:
         self,
         release_id: str,
         *,
-        actor: str,
+        actor: Actor,
         guard_file: str | None = None,
         without_go: str | None = None,
     ) -> StartResult:
         """Record the start of the release's rollout with the guard of
         ``guard_file`` or of the runbook. It needs a recorded GO that is still
         current, unless ``without_go`` says why not (recorded)."""
+        actor = permit(actor, "rollout.start")
         controller = self.controller(release_id)
         release, state = self.authorize(release_id, "start", actor)
         guard = load_guard(state.runbook, guard_file)
@@ -216,33 +221,15 @@ class RolloutService:
             guard = controller.start(guard, state.runbook, actor=actor, without_go=reason)
         except ValueError as exc:
             raise ActionError(str(exc)) from None
-        from golive.rollout.triggers import worst_case_detection
-
         # only the events this start appended: the health guard as it was resolved
         started = next(
             (e for e in self.store.events(release_id, after=state.seq) if e.type == "rollout.started"), None
         )
         health = started.data.get("health", False) if started is not None else False
-        return StartResult(
-            release_id=release_id,
-            actor=actor,
-            guard=guard,
-            triggers=[
-                TriggerSummary(
-                    t.name,
-                    t.breach,
-                    t.reaction,
-                    bool(t.shadow or guard.shadow),
-                    worst_case_detection(_rule(t, guard)),
-                )
-                for t in guard.triggers
-            ],
-            procedure=list(guard.rollback_procedure) if isinstance(guard.rollback_procedure, list) else [],
-            components=[(c.name, [s.weight for s in c.steps]) for c in guard.components],
-            health=health,
-        )
+        return start_result(release_id, actor, guard, health)
 
-    def _started(self, release_id: str, action: str, actor: str) -> Controller:
+    def _started(self, release_id: str, action: str, actor: Actor) -> Controller:
+        permit(actor, f"rollout.{action}")
         controller = self.controller(release_id)
         if controller.state().guard is None:
             raise ActionError(f"the rollout of {release_id} has not started")
@@ -250,42 +237,47 @@ class RolloutService:
         return controller
 
     def promote(
-        self, release_id: str, *, actor: str, reason: str, component: str | None = None
+        self, release_id: str, *, actor: Actor, reason: str, component: str | None = None
     ) -> ActionResult:
         """Promote to the next step now (ends a bake that waits until promoted)."""
         controller = self._started(release_id, "promote", actor)
+        actor = permit(actor, "rollout.promote")
         try:
             controller.promote(component, reason=reason, actor=actor)
         except ValueError as exc:
             raise ActionError(str(exc)) from None
         return ActionResult("promote", actor, controller.state().outcome)
 
-    def pause(self, release_id: str, *, actor: str, reason: str) -> ActionResult:
+    def pause(self, release_id: str, *, actor: Actor, reason: str) -> ActionResult:
         controller = self._started(release_id, "pause", actor)
+        actor = permit(actor, "rollout.pause")
         controller.pause(reason, actor=actor)
         return ActionResult("pause", actor, controller.state().outcome)
 
-    def resume(self, release_id: str, *, actor: str, reason: str) -> ActionResult:
+    def resume(self, release_id: str, *, actor: Actor, reason: str) -> ActionResult:
         controller = self._started(release_id, "resume", actor)
+        actor = permit(actor, "rollout.resume")
         controller.resume(reason, actor=actor)
         return ActionResult("resume", actor, controller.state().outcome)
 
-    async def abort(self, release_id: str, *, actor: str, reason: str) -> ActionResult:
+    async def abort(self, release_id: str, *, actor: Actor, reason: str) -> ActionResult:
         """Roll back now (at most once per release); waits for a reconciliation in progress."""
         controller = self._started(release_id, "abort", actor)
+        actor = permit(actor, "rollout.abort")
         try:
             await controller.abort(reason, actor=actor)
         except ValueError as exc:
             raise ActionError(str(exc)) from None
         return ActionResult("abort", actor, controller.state().outcome)
 
-    def emergency_stop(self, release_id: str, *, actor: str, reason: str) -> ActionResult:
+    def emergency_stop(self, release_id: str, *, actor: Actor, reason: str) -> ActionResult:
         """Pause every rollout of the release at once."""
         controller = self._started(release_id, "stop", actor)
+        actor = permit(actor, "rollout.stop")
         controller.emergency_stop(reason, actor=actor)
         return ActionResult("stop", actor, controller.state().outcome)
 
-    def resolve(self, release_id: str, step: str, *, ran: bool, actor: str, reason: str) -> ResolveResult:
+    def resolve(self, release_id: str, step: str, *, ran: bool, actor: Actor, reason: str) -> ResolveResult:
         """Record whether the action of the open intent ``step`` ran (see
         :class:`~golive.rollout.controller.OpenIntent` for the names). Ran: it
         counts as done and is not run again; did not run: the controller runs it
@@ -294,6 +286,7 @@ class RolloutService:
         if not reason:
             raise InputError("say why (it is recorded)", location="--reason")
         controller = self._started(release_id, "resolve", actor)
+        actor = permit(actor, "rollout.resolve")
         with self.store.acting_on(release_id, wait=LOCK_WAIT) as free:
             if not free:
                 raise ActionError(
@@ -311,6 +304,32 @@ class RolloutService:
             entries = [(type_, actor, data) for type_, data in _resolution(state, intent, ran, actor, reason)]
             self.store.append_many(release_id, entries, expect_seq=state.seq, at=self.clock.now())
         return ResolveResult(actor, intent, ran, controller.state().outcome)
+
+
+def start_result(
+    release_id: str, actor: str, guard: RolloutGuard, health: dict[str, Any] | bool
+) -> StartResult:
+    """What a started rollout will do, from its guard as ``rollout.started`` records it."""
+    from golive.rollout.triggers import worst_case_detection
+
+    return StartResult(
+        release_id=release_id,
+        actor=actor,
+        guard=guard,
+        triggers=[
+            TriggerSummary(
+                t.name,
+                t.breach,
+                t.reaction,
+                bool(t.shadow or guard.shadow),
+                worst_case_detection(_rule(t, guard)),
+            )
+            for t in guard.triggers
+        ],
+        procedure=list(guard.rollback_procedure) if isinstance(guard.rollback_procedure, list) else [],
+        components=[(c.name, [s.weight for s in c.steps]) for c in guard.components],
+        health=health,
+    )
 
 
 def _resolution(

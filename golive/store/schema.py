@@ -17,7 +17,19 @@ from sqlalchemy import (
     Text,
 )
 
-__all__ = ["events", "metadata", "releases", "rollbacks", "snapshots", "state_snapshots"]
+__all__ = [
+    "api_tokens",
+    "events",
+    "idempotency_keys",
+    "login_throttle",
+    "metadata",
+    "releases",
+    "rollbacks",
+    "snapshots",
+    "state_snapshots",
+    "users",
+    "web_sessions",
+]
 
 metadata = MetaData()
 
@@ -89,4 +101,68 @@ rollbacks = Table(
     Column("release_id", String(40), ForeignKey("releases.id"), primary_key=True),
     Column("intent_seq", Integer, nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
+)
+
+# -- people, tokens and sessions of the web API (golive.auth) ----------------------
+users = Table(
+    "users",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", Text, nullable=True),  # argon2id; none: the person signs in with tokens only
+    Column("disabled", Integer, nullable=False, server_default="0"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+# failed logins per person and client address: a lock-out by someone guessing
+# elsewhere never locks the person out where they are
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("user_name", String(200), nullable=False),
+    Column("client", String(100), nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("user_name", "client", name="pk_login_throttle"),
+)
+
+# an API token is shown once; only the SHA-256 of its secret is kept
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("user_name", String(200), ForeignKey("users.name"), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("secret_hash", String(64), nullable=False),
+    Column("label", String(200), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+)
+
+# a dashboard session: the cookie holds the id, the table its SHA-256
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_name", String(200), ForeignKey("users.name"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# the first answer to an action sent with an Idempotency-Key, replayed to its retries
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("principal", String(200), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=True),  # none: the first request is still running
+    Column("body", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("principal", "key", name="pk_idempotency_keys"),
 )
