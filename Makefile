@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_startup.py
 	$(BIN)/python benchmarks/bench_checks.py
 	$(BIN)/python benchmarks/bench_events.py
+	$(BIN)/python benchmarks/bench_web.py
 
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_cli_docs.py

@@ -288,7 +288,7 @@ class ReleaseService:
 
         def build(_release: ReleaseRow, state: ReleaseState) -> list[tuple[str, dict[str, Any]]]:
             if APPROVER not in state.roles_of(actor):
-                raise ActionError(
+                raise ForbiddenError(
                     f"reconfiguring a release needs the {APPROVER} role; {actor} does not hold it"
                 )
             changes = [(what, how) for what, how in config_changes(state.config, new) if what != "source"]

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from golive.auth.principal import Principal
 from golive.errors import InputError
-from golive.web.idempotency import Idempotent, idempotency
+from golive.web.idempotency import Idempotent, idempotency, json_bytes, jsonable
 from golive.web.security import COOKIE, PUBLIC, Require
 
 __all__ = ["router"]
@@ -100,6 +100,16 @@ def _fresh(svc: Any, _release_id: str, expect_seq: int | None) -> None:
     """The action's append is refused (409 ``stale``) unless the release is still at
     ``expect_seq``: the service checks it against the state it acts on."""
     svc.expect_seq = expect_seq
+
+
+def _shared(request: Request, kind: str, release_id: str, make: Any, *, timed: bool = True) -> Response:
+    """``make()``'s answer as JSON, made once for every request at the release's head
+    (and, when it depends on the clock, in the same second): see golive.web.cache."""
+    ctx = _ctx(request)
+    head = ctx.store.get_release(release_id).head_seq
+    second = int(ctx.clock.now().timestamp()) if timed else 0
+    body: bytes = ctx.views.get((kind, release_id, head, second), lambda: json_bytes(make()))
+    return Response(body, media_type="application/json")
 
 
 def _state_answer(svc: Any, release_id: str, state: Any) -> dict[str, Any]:
@@ -237,32 +247,37 @@ def release_start(
 
 
 @router.get("/releases/{release_id}")
-def release_get(release_id: str, request: Request, _: Principal = who("read")) -> dict[str, Any]:
+def release_get(release_id: str, request: Request, _: Principal = who("read")) -> Response:
     from golive.release.views import gates_view, release_view, signoffs_view, status_view
 
-    svc = _releases(request)
-    row, state = svc.load(release_id)
-    return {
-        "release": release_view(row),
-        "status": status_view(svc.status(release_id)),
-        "gates": gates_view(state),
-        "signoffs": signoffs_view(state),
-        "people": state.people,
-    }
+    def make() -> dict[str, Any]:
+        svc = _releases(request)
+        row, state = svc.load(release_id)
+        return {
+            "release": release_view(row),
+            "status": status_view(svc.status(release_id)),
+            "gates": gates_view(state),
+            "signoffs": signoffs_view(state),
+            "people": state.people,
+        }
+
+    return _shared(request, "release", release_id, make)
 
 
 @router.get("/releases/{release_id}/status")
-def release_status(release_id: str, request: Request, _: Principal = who("read")) -> dict[str, Any]:
+def release_status(release_id: str, request: Request, _: Principal = who("read")) -> Response:
     from golive.release.views import status_view
 
-    return status_view(_releases(request).status(release_id))
+    return _shared(request, "status", release_id, lambda: status_view(_releases(request).status(release_id)))
 
 
 @router.get("/releases/{release_id}/items")
-def release_items(release_id: str, request: Request, _: Principal = who("read")) -> list[dict[str, Any]]:
+def release_items(release_id: str, request: Request, _: Principal = who("read")) -> Response:
     from golive.release.views import items_view
 
-    return items_view(_releases(request).load(release_id)[1])
+    return _shared(
+        request, "items", release_id, lambda: items_view(_releases(request).load(release_id)[1]), timed=False
+    )
 
 
 @router.get("/releases/{release_id}/runbook")
@@ -375,12 +390,13 @@ def comment(
     release_id: str, body: Comment, request: Request, idem: Idem, principal: Principal = who("comment")
 ) -> Any:
     svc = _releases(request)
-    return idem.run(
-        principal,
-        lambda: _state_answer(
-            svc, release_id, svc.comment(release_id, body.text, actor=principal, item_id=body.item)
-        ),
-    )
+
+    def run() -> dict[str, Any]:
+        _fresh(svc, release_id, body.expect_seq)
+        state = svc.comment(release_id, body.text, actor=principal, item_id=body.item)
+        return _state_answer(svc, release_id, state)
+
+    return idem.run(principal, run)
 
 
 class RunChecks(Body):
@@ -488,10 +504,15 @@ def assign(
 
 
 @router.get("/releases/{release_id}/decision")
-def decision(release_id: str, request: Request, principal: Principal = who("read")) -> dict[str, Any]:
+def decision(release_id: str, request: Request, principal: Principal = who("read")) -> Response:
     from golive.release.views import decision_view
 
-    return decision_view(_releases(request).decide(release_id, actor=principal))
+    return _shared(
+        request,
+        "decision",
+        release_id,
+        lambda: decision_view(_releases(request).decide(release_id, actor=principal)),
+    )
 
 
 class Decide(Stale):
@@ -515,13 +536,16 @@ def decide(
 
 # -- the rollout ------------------------------------------------------------------------
 @router.get("/releases/{release_id}/rollout")
-def rollout(release_id: str, request: Request, _: Principal = who("read")) -> dict[str, Any]:
+def rollout(release_id: str, request: Request, _: Principal = who("read")) -> Response:
     from golive.rollout.views import confirmation, rollout_view
 
-    state = _rollouts(request).controller(release_id).state()
-    view = rollout_view(state)
-    view["confirm"] = {a: confirmation(state, a) for a in ("abort", "stop", "pause", "promote", "resume")}
-    return view
+    def make() -> dict[str, Any]:
+        state = _rollouts(request).controller(release_id).state()
+        view = rollout_view(state)
+        view["confirm"] = {a: confirmation(state, a) for a in ("abort", "stop", "pause", "promote", "resume")}
+        return view
+
+    return _shared(request, "rollout", release_id, make, timed=False)
 
 
 class StartRollout(Body):
@@ -735,6 +759,7 @@ async def event_stream(
 ) -> StreamingResponse:
     """The release's events as Server-Sent Events (``id`` is the event's seq),
     from ``Last-Event-ID`` (or ``after``) on, then live."""
+
     from golive.release.views import event_view
 
     store = _ctx(request).store
@@ -751,7 +776,8 @@ async def event_stream(
             batch = await asyncio.to_thread(store.events, release_id, after=seq)
             for event in batch:
                 seq = event.seq
-                data = json.dumps(event_view(event), default=str)
+                # encoded as GET .../events answers it (ISO 8601 times, not str())
+                data = json.dumps(jsonable(event_view(event)))
                 yield f"id: {event.seq}\nevent: golive\ndata: {data}\n\n".encode()
             if batch:
                 quiet = 0.0

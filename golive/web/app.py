@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from golive.auth.accounts import Accounts
@@ -26,6 +26,7 @@ from golive.clock import Clock
 from golive.config import Config
 from golive.store.events import EventStore
 from golive.web import errors
+from golive.web.cache import ViewCache
 
 __all__ = ["WebContext", "create_app"]
 
@@ -47,6 +48,8 @@ class WebContext:
     """Cookies are Secure and HSTS is sent: the server is behind HTTPS."""
     poll: float = 0.5
     """Seconds between looks at the log for an event stream with nothing new."""
+    views: ViewCache = field(default_factory=ViewCache)
+    """Answers shared by everyone asking at the same head and second."""
 
 
 def create_app(
@@ -90,18 +93,7 @@ def create_app(
     app.state.golive = context
     errors.install(app)
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        if secure:
-            response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        return response
+    app.add_middleware(SecurityHeaders, secure=secure)
 
     from golive.web import pages
     from golive.web.api import router
@@ -110,6 +102,41 @@ def create_app(
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+class SecurityHeaders:
+    """Adds the security headers to every answer (plain ASGI: no per-request task)."""
+
+    def __init__(self, app: Any, *, secure: bool) -> None:
+        self.app = app
+        headers = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"same-origin"),
+            (b"x-frame-options", b"DENY"),
+        ]
+        if secure:
+            headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+        self.headers = headers
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        api = scope["path"].startswith("/api/")
+
+        async def with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", CSP.encode()))
+                if api and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                headers.extend(self.headers)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def _version() -> str:

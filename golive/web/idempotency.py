@@ -18,7 +18,7 @@ from golive.errors import GoliveError, InputError
 from golive.store.events import ConflictError
 from golive.web.errors import error_body, status_of
 
-__all__ = ["HEADER", "Idempotent", "idempotency"]
+__all__ = ["HEADER", "Idempotent", "idempotency", "json_bytes", "jsonable"]
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 200
@@ -32,7 +32,7 @@ class InFlightError(ConflictError):
     code = "idempotency_in_progress"
 
 
-def _encode(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """JSON-ready data, encoded as FastAPI encodes a route's answer (pydantic's
     rules: ISO 8601 times, ``Z`` for UTC), so an action answers what a read does."""
     from pydantic_core import to_jsonable_python
@@ -47,9 +47,12 @@ class Idempotent:
         self.request_hash = request_hash
 
     def run(self, principal: Principal, action: Callable[[], Any], status: int = 200) -> JSONResponse:
-        """Run ``action`` (its result is the JSON body) once per key."""
+        """Run ``action`` (its result is the JSON body) once per key. Called by the
+        route, so after the person is authenticated: the key is judged only then."""
         if self.key is None:
             return _respond(status, action)
+        if not self.key or len(self.key) > MAX_KEY or not self.key.isprintable():
+            raise InputError(f"an {HEADER} is 1-{MAX_KEY} printable characters", location=HEADER)
         engine = self.request.app.state.golive.store.engine
         clock = self.request.app.state.golive.clock
         from sqlalchemy import delete, insert, select
@@ -100,6 +103,11 @@ class Idempotent:
         return response
 
 
+def json_bytes(value: Any) -> bytes:
+    """The one JSON encoding of the API's answers (times in ISO 8601, as pydantic writes them)."""
+    return json.dumps(jsonable(value)).encode()
+
+
 def _respond(status: int, action: Callable[[], Any]) -> JSONResponse:
     try:
         result = action()
@@ -107,7 +115,7 @@ def _respond(status: int, action: Callable[[], Any]) -> JSONResponse:
         return JSONResponse(
             status_code=status_of(exc), content=error_body(exc.code, exc.message, exc.location)
         )
-    return JSONResponse(status_code=status, content=_encode(result))
+    return JSONResponse(status_code=status, content=jsonable(result))
 
 
 async def idempotency(request: Request) -> Idempotent:
@@ -115,8 +123,6 @@ async def idempotency(request: Request) -> Idempotent:
     key = request.headers.get(HEADER)
     if key is not None:
         key = key.strip()
-        if not key or len(key) > MAX_KEY or not key.isprintable():
-            raise InputError(f"an {HEADER} is 1-{MAX_KEY} printable characters", location=HEADER)
     body = await request.body()
     digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body).hexdigest()
     return Idempotent(request, key, digest)

@@ -13,9 +13,9 @@ otherwise the test is skipped with a reason that says how to install it.
   shared between tests), closed after the test.
 - :func:`screenshot`: saves ``test-artifacts/<name>.png`` (git-ignored) to look at.
 
-The fixtures are found by pytest through a module's namespace: import them
-(``from tests.web.browser import browser, page  # noqa: F401``) in the test
-module or a conftest.
+The fixtures are made known to pytest once, by ``tests/web/conftest.py``; a test
+module must not import them again (that would define a second session fixture,
+and a second Playwright refuses to start beside the first).
 """
 
 from __future__ import annotations

@@ -30,6 +30,10 @@ from golive.config import Config
 from golive.store.events import EventStore
 from tests.conftest import seed_path
 
+# one Chromium per worker: fixtures defined once, here (two session fixtures of the same name
+# in two modules would start two Playwrights, and the second refuses to run beside the first)
+from tests.web.browser import browser, page  # noqa: F401
+
 PASSWORD = "correct horse battery staple"
 USERS = {"ana": "admin", "quinn": "approver", "olga": "operator", "vic": "viewer"}
 SEED = "002"

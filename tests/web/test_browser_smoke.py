@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.web.browser import ROOT, browser, page, screenshot  # noqa: F401 - fixtures, found by name
+from tests.web.browser import ROOT, screenshot
 
 VENDOR = ROOT / "golive" / "data" / "web" / "static" / "vendor"
 
@@ -77,7 +77,7 @@ def site(tmp_path: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-def test_chromium_loads_the_vendored_htmx_and_uplot(page: Page, site: str) -> None:  # noqa: F811
+def test_chromium_loads_the_vendored_htmx_and_uplot(page: Page, site: str) -> None:
     errors: list[str] = []
     failed: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
