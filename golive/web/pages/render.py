@@ -1,0 +1,185 @@
+"""The dashboard's templates (Jinja2, autoescaped) and how values are written in them:
+durations, T-minus times, percentages, times in a release's zone, state words."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from markupsafe import escape
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+__all__ = [
+    "NO_STORE",
+    "STATE_WORDS",
+    "clean_text",
+    "error_page",
+    "fmt_duration",
+    "fmt_pct",
+    "fmt_when",
+    "is_htmx",
+    "render",
+    "state_word",
+    "tminus",
+    "zone_named",
+]
+
+DATA = Path(__file__).resolve().parent.parent.parent / "data" / "web"
+TEMPLATES = DATA / "templates"
+STATIC = DATA / "static"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+# -- templates ----------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["asset"] = _asset
+    env.filters["duration"] = fmt_duration
+    env.filters["pct"] = fmt_pct
+    env.filters["clean"] = clean_text
+    env.filters["safe_url"] = _safe_url
+    env.filters["value"] = _value
+    env.filters["word"] = state_word
+    return env
+
+
+@lru_cache(maxsize=64)
+def _asset(name: str) -> str:
+    """``/static/NAME?v=HASH``: a new file is a new URL (no stale script after an upgrade)."""
+    path = STATIC / name
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path.is_file() else "0"
+    return f"/static/{quote(name)}?v={digest}"
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    principal = getattr(request.state, "principal", None)
+    context.setdefault("me", principal)
+    context.setdefault("csrf", getattr(request.state, "csrf", "") if principal is not None else "")
+    html = _environment().get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status, headers=NO_STORE)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    if is_htmx(request):
+        html = f'<p class="badge bad" role="alert">✗ {escape(message)}</p>'
+        return HTMLResponse(html, status_code=status, headers=NO_STORE)
+    return render(request, "error.html", status=status, status_code=status, message=message)
+
+
+# -- formatting -----------------------------------------------------------------------------
+def fmt_duration(value: timedelta | float | None) -> str:
+    """``2d 3h``, ``1h 30m``, ``45s``: the two largest units (a person reads it at a glance)."""
+    if value is None:
+        return "-"
+    seconds = round(value.total_seconds() if isinstance(value, timedelta) else value)
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    if seconds == 0:
+        return "0s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return sign + " ".join(parts[:2])
+
+
+def tminus(moment: datetime, launch: datetime) -> str:
+    """A moment on the T-minus timeline: ``T-30m``, ``T-0``, ``T+1h 30m``."""
+    offset = moment - launch
+    if abs(offset) < timedelta(seconds=1):
+        return "T-0"
+    return ("T+" if offset > timedelta(0) else "T-") + fmt_duration(abs(offset))
+
+
+def fmt_pct(weight: float | None) -> str:
+    return "-" if weight is None else f"{weight:g}%"
+
+
+def _value(value: float | None) -> str:
+    if value is None:
+        return "no value"
+    return f"{value:.4g}"
+
+
+def clean_text(value: Any) -> str:
+    """Free text from the log (reasons, check summaries): secrets masked once more."""
+    from golive.report.text import one_line
+
+    return one_line(value, limit=300)
+
+
+def _safe_url(value: Any) -> str | None:
+    """A link only for http(s) URLs (never ``javascript:``), with any secret in it masked."""
+    text = clean_text(value)
+    try:
+        scheme = urlsplit(text).scheme
+    except ValueError:  # e.g. "https://[REDACTED]@host": not a URL any more
+        return None
+    return text if scheme in ("http", "https") and " " not in text else None
+
+
+def zone_named(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def fmt_when(value: datetime | None, zone: tzinfo) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone(zone).strftime("%a %d %b %Y %H:%M:%S %Z")
+
+
+STATE_WORDS: dict[str, tuple[str, str]] = {
+    # rollout outcomes and trigger states -> (icon and word, style)
+    "running": ("▶ running", "info"),
+    "paused": ("‖ paused", "warn"),
+    "completed": ("✓ completed", "ok"),
+    "rolled_back": ("↩ rolled back", "bad"),
+    "aborted": ("⊘ aborted", "bad"),
+    "not started": ("○ not started", "neutral"),
+    "ok": ("✓ ok", "ok"),
+    "breach": ("⚠ breach", "bad"),
+    "error": ("✗ error", "warn"),
+    "inconclusive": ("? inconclusive", "warn"),
+    "fired": ("⚡ fired", "bad"),
+    "pending": ("○ pending", "neutral"),
+    # items
+    "done": ("✓ done", "ok"),
+    "started": ("▶ started", "info"),
+    "failed": ("✗ failed", "bad"),
+    "skipped": ("↷ skipped", "neutral"),
+    # check results
+    "passed": ("✓ passed", "ok"),
+    # decisions
+    "GO": ("✓ GO", "ok"),
+    "NO-GO": ("✗ NO-GO", "bad"),
+}
+
+
+def state_word(value: str | None) -> tuple[str, str]:
+    return STATE_WORDS.get(value or "", (f"• {value or 'unknown'}", "neutral"))
