@@ -60,8 +60,8 @@ class ReleasePage:
     def when(self, value: datetime | None) -> str:
         return fmt_when(value, self.zone)
 
-    def t(self, value: datetime) -> str:
-        return tminus(value, self.launch)
+    def t(self, value: datetime | None) -> str:
+        return tminus(value, self.launch) if value is not None else "open"
 
     @property
     def title(self) -> str:
@@ -151,9 +151,9 @@ class ReleasePage:
                 word = ("✓ complete", "ok")
             elif phase["failed"]:
                 word = ("✗ has failures", "bad")
-            elif self.now > end:
+            elif end is not None and self.now > end:
                 word = ("⚠ overdue", "bad")
-            elif start <= self.now <= end:
+            elif (start is None or start <= self.now) and (end is None or self.now <= end):
                 word = ("▶ now", "info")
             else:
                 word = ("○ upcoming", "neutral")
