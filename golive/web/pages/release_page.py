@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Request
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["EVENTS_SHOWN", "ReleasePage"]
 
 EVENTS_SHOWN = 60
+T = TypeVar("T")
 
 
 class ReleasePage:
@@ -48,13 +50,27 @@ class ReleasePage:
         self.id = release_id
         self.me = principal
         self.store = ctx.store
+        self.views = ctx.views
         self.releases: ReleaseService = ReleaseService(ctx.store, ctx.config, clock=ctx.clock.now)
         self.rollouts: RolloutService = RolloutService(ctx.store, ctx.config, ctx.clock)
-        self.row, self.state = self.releases.load(release_id)
-        self.seq: int = self.state.seq
         self.now: datetime = ctx.clock.now()
+        self.head: int = ctx.store.get_release(release_id).head_seq
+        self.row, self.state = self.shared("load", lambda: self.releases.load(release_id))
+        self.seq: int = self.state.seq
         self.zone = zone_named(self.row.launch_tz)
         self.launch: datetime = self.row.launch_at
+
+    def shared(self, kind: str, make: Callable[[], T], *, timed: bool = False, mine: bool = False) -> T:
+        """``make()``, made once for every page at the release's head (and in the same
+        second when ``timed``; per person when ``mine``): fifty screens fold once. What
+        is shared is only read from here on."""
+        key: tuple[Any, ...] = ("page", kind, self.id, self.head)
+        if timed:
+            key += (int(self.now.timestamp()),)
+        if mine:
+            key += (self.me.name, self.me.role)
+        value: T = self.views.get(key, make)
+        return value
 
     # formatting with the release's time zone
     def when(self, value: datetime | None) -> str:
@@ -79,13 +95,15 @@ class ReleasePage:
     def status(self) -> dict[str, Any]:
         from golive.release.views import status_view
 
-        return status_view(self.releases.status(self.id))
+        return self.shared("status", lambda: status_view(self.releases.status(self.id)), timed=True)
 
     @cached_property
     def decision(self) -> dict[str, Any]:
         from golive.release.views import decision_view
 
-        return decision_view(self.releases.decide(self.id, actor=self.me))
+        return self.shared(
+            "decision", lambda: decision_view(self.releases.decide(self.id, actor=self.me)), timed=True
+        )
 
     @property
     def decision_word(self) -> tuple[str, str]:
@@ -95,13 +113,13 @@ class ReleasePage:
     def allowed(self) -> Allowed:
         from golive.rollout.allowed import allowed_actions
 
-        return allowed_actions(self.rollouts, self.id, self.me)
+        return self.shared("allowed", lambda: allowed_actions(self.rollouts, self.id, self.me), mine=True)
 
     @cached_property
     def items(self) -> list[dict[str, Any]]:
         from golive.release.views import items_view
 
-        return items_view(self.state)
+        return self.shared("items", lambda: items_view(self.state))
 
     @cached_property
     def items_by_id(self) -> dict[str, dict[str, Any]]:
@@ -316,7 +334,7 @@ class ReleasePage:
     # the rollout
     @cached_property
     def rollout_state(self) -> RolloutState:
-        return self.rollouts.controller(self.id).state()
+        return self.shared("rollout", lambda: self.rollouts.controller(self.id).state())
 
     @cached_property
     def rollout(self) -> dict[str, Any]:
@@ -341,6 +359,9 @@ class ReleasePage:
     # the log
     @cached_property
     def events(self) -> dict[str, Any]:
+        return self.shared("events", self._events)
+
+    def _events(self) -> dict[str, Any]:
         events = self.store.events(self.id)
         evaluated = sum(1 for e in events if e.type == "rollout.evaluated")
         shown = [e for e in events if e.type != "rollout.evaluated"][-EVENTS_SHOWN:]
@@ -356,7 +377,7 @@ class ReleasePage:
 
     @cached_property
     def audit(self) -> dict[str, Any]:
-        result = self.releases.audit(self.id)
+        result = self.shared("audit", lambda: self.releases.audit(self.id))
         if result.findings:
             word = (f"✗ {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''}", "bad")
         elif result.hashes_checked:

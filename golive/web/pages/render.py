@@ -4,6 +4,7 @@ durations, T-minus times, percentages, times in a release's zone, state words.""
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,7 @@ __all__ = [
     "fmt_when",
     "is_htmx",
     "render",
+    "render_page",
     "state_word",
     "tminus",
     "zone_named",
@@ -79,6 +81,35 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     context.setdefault("csrf", getattr(request.state, "csrf", "") if principal is not None else "")
     html = _environment().get_template(template).render(**context)
     return HTMLResponse(html, status_code=status, headers=NO_STORE)
+
+
+_CSRF_SLOT = "csrf-" + secrets.token_hex(16)  # per process: no runbook text can hold it
+
+
+def render_page(request: Request, template: str, page: Any, **context: Any) -> HTMLResponse:
+    """A release's page or fragment, rendered once per release head, second and person
+    (fifty screens showing one release render it once a second at most); the
+    session's CSRF token goes in afterwards."""
+    principal = getattr(request.state, "principal", None)
+    key = (
+        "html",
+        template,
+        page.id,
+        page.head,
+        int(page.now.timestamp()),
+        page.me.name,
+        page.me.role,
+        tuple(sorted(context.items())),
+    )
+    csrf = getattr(request.state, "csrf", "") if principal is not None else ""
+
+    def make() -> str:
+        return str(
+            _environment().get_template(template).render(me=principal, csrf=_CSRF_SLOT, page=page, **context)
+        )
+
+    html: str = request.app.state.golive.views.get(key, make)
+    return HTMLResponse(html.replace(_CSRF_SLOT, csrf), headers=NO_STORE)
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:

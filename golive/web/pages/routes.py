@@ -24,6 +24,7 @@ from golive.web.pages.render import (
     fmt_when,
     is_htmx,
     render,
+    render_page,
     state_word,
     tminus,
     zone_named,
@@ -229,17 +230,17 @@ def _page(request: Request, release_id: str, principal: Principal) -> ReleasePag
 
 @router.get("/releases/{release_id}")
 def release(release_id: str, request: Request, principal: Reader) -> HTMLResponse:
-    return render(request, "release.html", page=_page(request, release_id, principal), live="release")
+    return render_page(request, "release.html", _page(request, release_id, principal), live="release")
 
 
 @router.get("/releases/{release_id}/board")
 def board(release_id: str, request: Request, principal: Reader) -> HTMLResponse:
-    return render(request, "board.html", page=_page(request, release_id, principal), live="board")
+    return render_page(request, "board.html", _page(request, release_id, principal), live="board")
 
 
 @router.get("/releases/{release_id}/runbook")
 def runbook(release_id: str, request: Request, principal: Reader) -> HTMLResponse:
-    return render(request, "runbook.html", page=_page(request, release_id, principal), live="runbook")
+    return render_page(request, "runbook.html", _page(request, release_id, principal), live="runbook")
 
 
 @router.get("/releases/{release_id}/fragment/{name}")
@@ -247,7 +248,7 @@ def fragment(release_id: str, name: str, request: Request, principal: Reader) ->
     template = FRAGMENTS.get(name)
     if template is None:
         raise NotFoundError(f"no fragment {name[:40]!r}")
-    return render(request, template, page=_page(request, release_id, principal))
+    return render_page(request, template, _page(request, release_id, principal))
 
 
 @router.get("/releases/{release_id}/report")
