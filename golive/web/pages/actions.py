@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 if TYPE_CHECKING:
     from golive.rollout.state import RolloutState
-    from golive.web.pages.release_page import ReleasePage
 
 __all__ = ["CONFIRMED", "Action", "api_url", "rollout_actions"]
 
@@ -55,9 +54,10 @@ def api_url(release_id: str, *parts: str) -> str:
     return "/api/v1/releases/" + quote(release_id, safe="") + "".join("/" + p for p in parts)
 
 
-def rollout_actions(page: ReleasePage, state: RolloutState, confirm: dict[str, str]) -> list[Action]:
+def rollout_actions(page: Any, state: RolloutState, confirm: dict[str, str]) -> list[Action]:
     """The rollout's buttons the person may press now, each confirming what ``confirm``
-    (action -> what happens) says."""
+    (action -> what happens) says. ``page`` is the ReleasePage (not imported: it
+    imports this module)."""
     may = page.allowed.rollout
     out: list[Action] = []
 
