@@ -25,7 +25,7 @@ def login(url: str, name: str | None, password_stdin: bool, token_stdin: bool, e
     """Sign in to the golive server at URL and keep an API token for the CLI."""
     import httpx
 
-    from golive.client.remote import Remote, save_login
+    from golive.client.connection import Remote, save_login
     from golive.config import load_config
     from golive.errors import InputError
 
@@ -63,7 +63,7 @@ def login(url: str, name: str | None, password_stdin: bool, token_stdin: bool, e
 
 
 def _error(answer: object) -> Exception:
-    from golive.client.remote import server_error
+    from golive.client.connection import server_error
 
     return server_error(answer)
 
@@ -71,7 +71,7 @@ def _error(answer: object) -> Exception:
 @click.command("logout")
 def logout() -> None:
     """Revoke the token `golive login` kept and forget it."""
-    from golive.client.remote import forget_login, remote
+    from golive.client.connection import forget_login, remote
 
     server = remote({})
     if server is None:

@@ -37,7 +37,7 @@ def command_clock() -> Clock:
 
 def _remote(db: str | None) -> Any:
     """The server to act through (GOLIVE_SERVER, or ``golive login``), or None."""
-    from golive.client.remote import remote
+    from golive.client.connection import remote
 
     server = remote()
     if server is not None and db:

@@ -248,10 +248,15 @@ def test_the_cli_through_a_server_prints_what_it_prints_on_the_machine(
         assert (name, err2) == (name, err)
     refusals = [s for s in mine if s[1] == 2]
     assert len(refusals) >= 8  # the scenario does exercise the refusals
-    for name in ("report",):
-        local_files = sorted(p.name for p in (local / "report").iterdir())
-        remote_files = sorted(p.name for p in (remote / "report").iterdir())
-        assert len(local_files) == len(remote_files), name
+
+    # the paths printed are compared above; the reports written have the same sections (their
+    # subsections may differ: the server's controller ran the rollout's steps, the machine's did not)
+    def headings(folder: Path) -> list[str]:
+        [report] = folder.glob("*-report.md")
+        return [line for line in report.read_text(encoding="utf-8").splitlines() if line.startswith("## ")]
+
+    assert headings(remote / "report")[1:] == headings(local / "report")[1:]
+    assert len(headings(local / "report")) >= 5
 
 
 def test_as_is_refused_through_a_server(tmp_path: Path, server: tuple[str, dict[str, str]]) -> None:
