@@ -298,6 +298,14 @@ def test_a_token_authenticates_as_its_person_with_its_role(people: Accounts, clo
     people.authenticate_token(new.secret)
     [row] = people.list_tokens(actor="root", user="bo")
     assert row.last_used_at == T0 + timedelta(minutes=5)
+    # a server's event loop writes nothing: the token waits in touch_due for a thread
+    clock.advance(timedelta(minutes=5))
+    assert people.authenticate_token(new.secret, touch=False).name == "bo"
+    assert people.list_tokens(actor="root", user="bo")[0].last_used_at == T0 + timedelta(minutes=5)
+    assert people.touch_due == {new.row.id}
+    people.touch_token(new.row.id)
+    assert people.list_tokens(actor="root", user="bo")[0].last_used_at == T0 + timedelta(minutes=10)
+    assert people.touch_due == set()
 
     viewer = people.create_token("bo", actor="root", role="viewer")
     assert people.authenticate_token(viewer.secret).role == "viewer"

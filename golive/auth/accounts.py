@@ -26,6 +26,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from golive.auth.principal import SITE_ROLES, Actor, Principal, at_least, permit, site_role
@@ -133,6 +134,8 @@ class Accounts:
     def __init__(self, engine: Any, clock: Clock | None = None) -> None:
         self.engine = engine
         self.clock: Clock = clock or SystemClock()
+        self.touch_due: set[str] = set()
+        """Tokens used while authenticated without writing (``touch=False``)."""
 
     def _now(self) -> datetime:
         return _utc(self.clock.now())
@@ -366,16 +369,8 @@ class Accounts:
     def session(self, session_id: str) -> tuple[Principal, str]:
         """The person of a session cookie and the session's CSRF token; AuthError
         when it is unknown, expired, or its person is disabled."""
-        from sqlalchemy import select
-
-        from golive.store.schema import users, web_sessions
-
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(web_sessions.c.expires_at, web_sessions.c.csrf, users.c.name, users.c.role)
-                .join(users, users.c.name == web_sessions.c.user_name)
-                .where(web_sessions.c.id_hash == _sha(session_id), users.c.disabled == 0)
-            ).first()
+            row = conn.execute(_session_by_hash(), {"id_hash": _sha(session_id)}).first()
         if row is None or _utc(row.expires_at) <= self._now():
             raise AuthError("not signed in (the session is unknown or expired)")
         return Principal(name=row.name, role=row.role, via="session"), row.csrf
@@ -496,23 +491,20 @@ class Accounts:
             conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(revoked_at=self._now()))
         return self._token(token_id)
 
-    def authenticate_token(self, token: str) -> Principal:
+    def authenticate_token(self, token: str, *, touch: bool = True) -> Principal:
         """The person a bearer token acts for, with the lower of the token's role
         and the person's role now; AuthError when the token is malformed, unknown,
-        expired or revoked, or its person is disabled."""
-        from sqlalchemy import select, update
+        expired or revoked, or its person is disabled.
 
-        from golive.store.schema import api_tokens, users
-
+        The token's ``last_used_at`` is written at most once a minute. With
+        ``touch=False`` nothing is written (a server authenticating on its event
+        loop, where a write could wait for the database's lock): the token is put
+        in :attr:`touch_due` instead, and :meth:`touch_token` writes it later."""
         token_id, _, secret = token.removeprefix(TOKEN_PREFIX).partition("_")
         if not token.startswith(TOKEN_PREFIX) or not token_id or not secret:
             raise AuthError("not a golive API token")
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(api_tokens, users.c.role.label("user_role"), users.c.disabled)
-                .join(users, users.c.name == api_tokens.c.user_name)
-                .where(api_tokens.c.id == token_id)
-            ).first()
+            row = conn.execute(_token_by_id(), {"id": token_id}).first()
         if row is None or not hmac.compare_digest(row.secret_hash, _sha(secret)):
             raise AuthError("unknown API token")
         now = self._now()
@@ -523,10 +515,50 @@ class Accounts:
         if row.disabled:
             raise AuthError(f"user {row.user_name} is disabled")
         if row.last_used_at is None or now - _utc(row.last_used_at) > timedelta(minutes=1):
-            with self._writer().begin() as conn:
-                conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=now))
+            if touch:
+                self.touch_token(token_id)
+            else:
+                self.touch_due.add(token_id)
         role = SITE_ROLES[min(SITE_ROLES.index(row.role), SITE_ROLES.index(row.user_role))]
         return Principal(name=row.user_name, role=role, via="token", token_id=token_id)
+
+    def touch_token(self, token_id: str) -> None:
+        """Record that the token was used now."""
+        from sqlalchemy import update
+
+        from golive.store.schema import api_tokens
+
+        self.touch_due.discard(token_id)
+        with self._writer().begin() as conn:
+            used = update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=self._now())
+            conn.execute(used)
+
+
+# the statements every request runs, built once (building one costs more than running it)
+@cache
+def _session_by_hash() -> Any:
+    from sqlalchemy import bindparam, select
+
+    from golive.store.schema import users, web_sessions
+
+    return (
+        select(web_sessions.c.expires_at, web_sessions.c.csrf, users.c.name, users.c.role)
+        .join(users, users.c.name == web_sessions.c.user_name)
+        .where(web_sessions.c.id_hash == bindparam("id_hash"), users.c.disabled == 0)
+    )
+
+
+@cache
+def _token_by_id() -> Any:
+    from sqlalchemy import bindparam, select
+
+    from golive.store.schema import api_tokens, users
+
+    return (
+        select(api_tokens, users.c.role.label("user_role"), users.c.disabled)
+        .join(users, users.c.name == api_tokens.c.user_name)
+        .where(api_tokens.c.id == bindparam("id"))
+    )
 
 
 def _verify(hashed: str, password: str) -> bool:

@@ -245,11 +245,17 @@ class RemoteReleaseService(ReleaseService):
         return self.load(release_id)[1]
 
     def decide(
-        self, release_id: str, *, actor: Actor, record: bool = False, expect_go: bool = False
+        self,
+        release_id: str,
+        *,
+        actor: Actor,
+        record: bool = False,
+        expect_go: bool = False,
+        loaded: Any = None,
     ) -> Decision:
         if record:
             self._post(f"/releases/{release_id}/decision", {"go": expect_go})
-        return super().decide(release_id, actor=actor)
+        return super().decide(release_id, actor=actor, loaded=loaded)
 
     def audit(self, release_id: str, *, anchor: Any = None, require_keyed: bool = False) -> Any:
         head = f"{anchor.seq}:{anchor.hash}" if anchor is not None else None

@@ -36,9 +36,11 @@ if TYPE_CHECKING:
     from golive.release.audit import ReleaseAudit
     from golive.store.chain import Anchor
 
-__all__ = ["APPROVER", "ActionError", "ReleaseService", "StaleError", "StatusReport"]
+__all__ = ["APPROVER", "ActionError", "Loaded", "ReleaseService", "StaleError", "StatusReport"]
 
 APPROVER = "approver"
+Loaded = tuple[ReleaseRow, ReleaseState]
+"""A release and its state, as :meth:`ReleaseService.load` gives them."""
 SNAPSHOT_EVERY = 200  # fold at most this many events before caching the state again
 _ACTIONS = {"start": "started", "done": "done", "fail": "failed", "skip": "skipped", "reopen": "reopened"}
 RETRIES = 5
@@ -120,6 +122,13 @@ class ReleaseService:
                 if person not in state.people.setdefault(role, []):
                     state.people[role].append(person)
         return release, state
+
+    def _loaded(self, release_id: str, loaded: Loaded | None) -> Loaded:
+        if loaded is None:
+            return self.load(release_id)
+        if loaded[0].id != release_id:
+            raise ValueError(f"loaded is release {loaded[0].id}, not {release_id}")
+        return loaded
 
     def in_force(self, state: ReleaseState) -> Config:
         """The configuration in force for the release: as its log records it (at start and at
@@ -619,13 +628,20 @@ class ReleaseService:
         return self._act(release_id, build, actor)
 
     def decide(
-        self, release_id: str, *, actor: Actor, record: bool = False, expect_go: bool = False
+        self,
+        release_id: str,
+        *,
+        actor: Actor,
+        record: bool = False,
+        expect_go: bool = False,
+        loaded: Loaded | None = None,
     ) -> Decision:
         """Compute the decision; with ``record`` append it (approver role). With
-        ``expect_go`` recording fails, writing nothing, unless the decision is GO."""
+        ``expect_go`` recording fails, writing nothing, unless the decision is GO.
+        ``loaded``: the release as :meth:`load` gave it, to compute from (reading only)."""
         if not record:
             permit(actor, "read")
-            release, state = self.load(release_id)
+            release, state = self._loaded(release_id, loaded)
             return self._decide(release, state)
         actor = permit(actor, "decide")
         release, state = self.load(release_id)
@@ -677,9 +693,11 @@ class ReleaseService:
         return None
 
     # -- status and audit ------------------------------------------------------------------
-    def status(self, release_id: str) -> StatusReport:
-        """Progress per phase, what is due and overdue now, the next gate, the decision."""
-        release, state = self.load(release_id)
+    def status(self, release_id: str, *, loaded: Loaded | None = None) -> StatusReport:
+        """Progress per phase, what is due and overdue now, the next gate, the decision.
+        ``loaded``: the release as :meth:`load` gave it (a server that answers many
+        screens loads a head once and computes each second's status from it)."""
+        release, state = self._loaded(release_id, loaded)
         now = self.clock()
         report = status_report(release, state, now)
         report.decision = self._decide(release, state, now)

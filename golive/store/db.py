@@ -23,6 +23,8 @@ from golive.errors import InputError, NotFoundError
 __all__ = ["data_dir", "database_url", "make_engine", "migrate"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_POOL = 40
+"""SQLite connections kept open: one per server thread (anyio runs 40)."""
 
 
 def data_dir() -> Path:
@@ -71,8 +73,16 @@ def make_engine(
                 raise NotFoundError(f"no database at {database} (nothing to read)", location=location)
             if not parent.is_dir():
                 raise InputError(f"folder {parent} does not exist", location=location)
+        # a server answers from up to 40 threads at once (anyio's pool): a connection kept per
+        # thread, not opened (with its pragmas) and closed again for each request past five
         engine = create_engine(
-            parsed, connect_args={"timeout": 30, "isolation_level": None, "check_same_thread": False}
+            parsed,
+            connect_args={"timeout": 30, "isolation_level": None, "check_same_thread": False},
+            **(
+                {"pool_size": SQLITE_POOL, "max_overflow": SQLITE_POOL}
+                if database not in ("", ":memory:")
+                else {}
+            ),
         )
 
         @event.listens_for(engine, "connect")

@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from golive.clock import Clock, SystemClock
@@ -277,12 +278,8 @@ class EventStore:
             _check_length(what, value)
 
     def get_release(self, release_id: str) -> ReleaseRow:
-        from sqlalchemy import select
-
-        from golive.store.schema import releases
-
         with self.engine.connect() as conn:
-            row = conn.execute(select(releases).where(releases.c.id == release_id)).first()
+            row = conn.execute(_release_by_id(), {"id": release_id}).first()
         if row is None:
             raise NotFoundError(f"no release {release_id!r} (golive release list shows them)")
         return _release(row)
@@ -628,3 +625,13 @@ def new_release_id(service: str, at: datetime) -> str:
 def iter_types(events: Iterable[Event], *types: str) -> list[Event]:
     wanted = set(types)
     return [e for e in events if e.type in wanted]
+
+
+@cache
+def _release_by_id() -> Any:
+    """The statement every request runs (built once: building one costs more than running it)."""
+    from sqlalchemy import bindparam, select
+
+    from golive.store.schema import releases
+
+    return select(releases).where(releases.c.id == bindparam("id"))

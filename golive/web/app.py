@@ -16,7 +16,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -27,6 +27,10 @@ from golive.config import Config
 from golive.store.events import EventStore
 from golive.web import errors
 from golive.web.cache import ViewCache
+
+if TYPE_CHECKING:
+    from golive.release.service import Loaded, ReleaseService
+    from golive.web.live import Feeds
 
 __all__ = ["WebContext", "create_app"]
 
@@ -50,6 +54,22 @@ class WebContext:
     """Seconds between looks at the log for an event stream with nothing new."""
     views: ViewCache = field(default_factory=ViewCache)
     """Answers shared by everyone asking at the same head and second."""
+
+    _feeds: Feeds | None = field(default=None, init=False, repr=False)
+
+    def feeds(self) -> Feeds:
+        """The live event feeds of this process (made in the server's event loop)."""
+        if self._feeds is None:
+            from golive.web.live import Feeds
+
+            self._feeds = Feeds(self.store, self.views, self.poll)
+        return self._feeds
+
+    def loaded(self, releases: ReleaseService, release_id: str, head: int) -> Loaded:
+        """The release at ``head``, loaded (folded) once for every page and answer that
+        reads it: each second's status and decision are computed from it, read only."""
+        value: Loaded = self.views.get(("load", release_id, head), lambda: releases.load(release_id))
+        return value
 
 
 def create_app(

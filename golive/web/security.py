@@ -6,7 +6,6 @@ which names its action; ``public`` routes say so."""
 from __future__ import annotations
 
 import hmac
-from typing import Any
 
 from fastapi import Request
 
@@ -37,7 +36,7 @@ def authenticate(request: Request) -> Principal:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise AuthError("expected 'Authorization: Bearer TOKEN'")
-        principal: Principal = accounts.authenticate_token(value.strip())
+        principal: Principal = accounts.authenticate_token(value.strip(), touch=False)
         return principal
     cookie = request.cookies.get(COOKIE)
     if not cookie:
@@ -60,10 +59,18 @@ class Require:
             raise KeyError(f"no rule for action {action!r}")
         self.action = action
 
-    def __call__(self, request: Request) -> Any:
+    async def __call__(self, request: Request) -> Principal | None:
+        # on the event loop: authenticating reads one indexed row, which costs less than
+        # the hop to a worker thread; the one write (a token's last use, once a minute)
+        # goes to a thread, since a write may wait for the database's lock
         if self.action == PUBLIC:
             return None
         principal = authenticate(request)
+        accounts = request.app.state.golive.accounts
+        if principal.token_id is not None and principal.token_id in accounts.touch_due:
+            import anyio.to_thread
+
+            await anyio.to_thread.run_sync(accounts.touch_token, principal.token_id)
         needed = ACTIONS[self.action]
         if not at_least(principal.role, needed):
             raise ForbiddenError(

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from golive.auth.accounts import Accounts
-from golive.clock import ManualClock, SystemClock
+from golive.clock import Clock, ManualClock, SystemClock
 from golive.config import Config
 from golive.store.events import EventStore
 from tests.conftest import seed_path
@@ -72,13 +72,14 @@ def _people(path: Path) -> dict[str, list[str]]:
     return people
 
 
-def serve(store: EventStore, config: Config, **options: Any) -> Iterator[str]:
-    """Serve ``create_app`` with uvicorn in a thread; yields the base URL."""
+def serve(store: EventStore, config: Config, clock: Clock | None = None, **options: Any) -> Iterator[str]:
+    """Serve ``create_app`` with uvicorn in a thread (on the real clock unless
+    ``clock`` is given); yields the base URL."""
     import uvicorn
 
     from golive.web.app import create_app
 
-    app = create_app(store, config, SystemClock(), poll=0.05, **options)
+    app = create_app(store, config, clock or SystemClock(), poll=0.05, **options)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

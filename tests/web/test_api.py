@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -105,6 +108,13 @@ def test_a_valid_token_is_accepted(web: Web) -> None:
     me = answer.json()
     assert (me["name"], me["role"], me["via"]) == ("olga", "operator", "token")
     assert web.tokens["olga"].startswith(f"glv_{me['token']}_")
+    # its use is recorded (by a worker thread: the event loop that authenticates never writes)
+    fresh = web.accounts.create_token("olga", actor="setup")
+    assert fresh.row.last_used_at is None
+    with web.client() as client:
+        assert client.get(f"{API}/me", headers={"Authorization": f"Bearer {fresh.secret}"}).status_code == 200
+    [row] = [t for t in web.accounts.list_tokens(actor="setup", user="olga") if t.id == fresh.row.id]
+    assert row.last_used_at is not None
 
 
 @pytest.mark.parametrize("name", ["token", "access_token", "api_key", "ACCESS_TOKEN"])
@@ -556,6 +566,89 @@ def test_the_stream_sends_new_events_live(web: Web) -> None:
     assert live["data"]["actor"] == "olga"
     assert live["data"]["data"]["text"] == "live!"
     assert waited < 5
+
+
+def test_many_streams_on_one_release_share_one_look_at_the_log(tmp_path: Path) -> None:
+    """Ten screens on one release: each new event reaches all ten, read from the log
+    once (not once per stream), and the head is polled by one feed, not by ten. (A
+    server of its own, without the rollout supervisor, which reads the log too.)"""
+    from sqlalchemy import event as sa_event
+
+    from golive.auth.accounts import Accounts
+    from golive.config import Config
+    from golive.release.service import ReleaseService
+    from golive.store.events import EventStore
+    from tests.conftest import seed_path
+    from tests.web.conftest import serve
+
+    store = EventStore.open(str(tmp_path / "golive.db"))
+    accounts = Accounts(store.engine)
+    accounts.add_user("vic", "viewer", actor="setup", password=PASSWORD)
+    token = accounts.create_token("vic", actor="setup").secret
+    releases = ReleaseService(store, Config())
+    release = releases.start(
+        seed_path("002"),
+        service="web",
+        version="1",
+        env="production",
+        launch=datetime(2026, 12, 1, 9, tzinfo=UTC),
+        tz="UTC",
+        actor="olga",
+    )
+    seen = store.get_release(release).head_seq
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        params = parameters if isinstance(parameters, (tuple, list)) else ()
+        if release not in params:
+            return
+        if "FROM events" in statement and params[-1] >= seen:
+            reads.append("new events")  # what a stream reads: the events after what it has
+        elif statement.startswith("SELECT releases.id"):
+            reads.append("head")
+
+    streams = 10
+    ready, first = threading.Barrier(streams + 1), threading.Barrier(streams + 1)
+    got: list[list[int]] = [[] for _ in range(streams)]
+    try:
+        for url in serve(store, Config()):
+
+            def screen(n: int, url: str = url) -> None:
+                headers = {"Authorization": f"Bearer {token}", "Last-Event-ID": str(seen)}
+                with (
+                    httpx.Client(base_url=url, timeout=10) as client,
+                    client.stream(
+                        "GET", f"{API}/releases/{release}/events/stream", headers=headers
+                    ) as answer,
+                ):
+                    assert answer.status_code == 200
+                    events = _sse(answer.iter_lines())
+                    ready.wait(10)
+                    got[n].append(int(next(events)["id"]))
+                    first.wait(10)
+                    got[n].append(int(next(events)["id"]))
+
+            threads = [threading.Thread(target=screen, args=(n,)) for n in range(streams)]
+            for t in threads:
+                t.start()
+            ready.wait(10)
+            time.sleep(0.2)  # every stream is waiting on the feed
+            sa_event.listen(store.engine, "before_cursor_execute", count)
+            started = time.monotonic()
+            releases.comment(release, "one", actor="olga")
+            first.wait(10)  # all ten have the first event
+            releases.comment(release, "two", actor="olga")
+            for t in threads:
+                t.join(10)
+            elapsed = time.monotonic() - started
+            sa_event.remove(store.engine, "before_cursor_execute", count)
+    finally:
+        store.close()
+    assert got == [[seen + 1, seen + 2]] * streams
+    # once per event for all ten streams (ten streams reading for themselves: 20 reads)
+    assert reads.count("new events") == 2, reads
+    # the head: one feed's polls (every 0.05 s), plus the comments' own reads
+    assert reads.count("head") <= elapsed / 0.05 + 6, (reads.count("head"), elapsed)
 
 
 def test_the_stream_ignores_a_last_event_id_that_is_no_number(web: Web) -> None:

@@ -316,6 +316,9 @@ def test_sign_in_with_the_form(page: Page, web: Web) -> None:
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{web.url}/releases/{rid}")  # back where they were going
     expect(page.locator(".whoami strong")).to_have_text("vic")
+    # the audit panel loads after the page (the page never waits for the whole record)
+    expect(page.locator("#f-audit")).to_contain_text("✓ intact")
+    expect(page.locator("#f-audit")).to_contain_text("event checked at")
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{web.url}/login")
     # the wrong password's answer is a 401, which Chromium logs; nothing else went wrong

@@ -29,6 +29,7 @@ __all__ = [
     "release_service",
     "rollout_service",
     "shared_answer",
+    "shared_load_answer",
     "state_answer",
     "web_context",
     "who",
@@ -107,13 +108,43 @@ def expect_fresh(svc: Any, _release_id: str, expect_seq: int | None) -> None:
     svc.expect_seq = expect_seq
 
 
-def shared_answer(request: Request, kind: str, release_id: str, make: Any, *, timed: bool = True) -> Response:
+async def shared_answer(
+    request: Request, kind: str, release_id: str, make: Any, *, timed: bool = True
+) -> Response:
     """``make()``'s answer as JSON, made once for every request at the release's head
     (and, when it depends on the clock, in the same second): see golive.web.cache."""
+    return await _shared(request, kind, release_id, lambda _head: make(), timed)
+
+
+async def shared_load_answer(
+    request: Request, kind: str, release_id: str, make: Any, *, timed: bool = True
+) -> Response:
+    """As :func:`shared_answer`, with ``make(loaded)`` given the release as loaded once
+    at its head for every answer (WebContext.loaded): a second's status costs no fold."""
+    ctx = web_context(request)
+    return await _shared(
+        request,
+        kind,
+        release_id,
+        lambda head: make(ctx.loaded(release_service(request), release_id, head)),
+        timed,
+    )
+
+
+async def _shared(request: Request, kind: str, release_id: str, make: Any, timed: bool) -> Response:
+    """On the event loop: the head (one indexed read) and, most of the time, an answer
+    already made; a worker thread only makes an answer (a fold, a status, JSON)."""
+    from anyio.to_thread import run_sync
+
+    from golive.web.cache import MISSING
+
     ctx = web_context(request)
     head = ctx.store.get_release(release_id).head_seq
     second = int(ctx.clock.now().timestamp()) if timed else 0
-    body: bytes = ctx.views.get((kind, release_id, head, second), lambda: json_bytes(make()))
+    key, family = (kind, release_id, head, second), (kind, release_id, head)
+    body: bytes = ctx.views.peek(key, family=family)
+    if body is MISSING:
+        body = await run_sync(lambda: ctx.views.get(key, lambda: json_bytes(make(head)), family=family))
     return Response(body, media_type="application/json")
 
 

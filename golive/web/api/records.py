@@ -4,9 +4,7 @@ the events as Server-Sent Events."""
 from __future__ import annotations
 
 import asyncio
-import json
 import tempfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,7 +13,6 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 
 from golive.auth.principal import Principal
 from golive.web.api.common import release_service, web_context, who
-from golive.web.idempotency import jsonable
 
 router = APIRouter()
 
@@ -108,34 +105,14 @@ async def event_stream(
 
     from golive.release.views import event_view
 
-    store = web_context(request).store
-    await asyncio.to_thread(store.get_release, release_id)
+    ctx = web_context(request)
+    head = (await asyncio.to_thread(ctx.store.get_release, release_id)).head_seq
     last = request.headers.get("last-event-id", "").strip()
     start = int(last) if last.isascii() and last.isdigit() else after
-    poll = web_context(request).poll
-
-    async def stream() -> AsyncIterator[bytes]:
-        seq = start
-        quiet = 0.0
-        yield b"retry: 2000\n\n"
-        while not await request.is_disconnected():
-            batch = await asyncio.to_thread(store.events, release_id, after=seq)
-            for event in batch:
-                seq = event.seq
-                # encoded as GET .../events answers it (ISO 8601 times, not str())
-                data = json.dumps(jsonable(event_view(event)))
-                yield f"id: {event.seq}\nevent: golive\ndata: {data}\n\n".encode()
-            if batch:
-                quiet = 0.0
-                continue
-            await asyncio.sleep(poll)
-            quiet += poll
-            if quiet >= 15:
-                quiet = 0.0
-                yield b": keep-alive\n\n"
+    stream = ctx.feeds().stream(release_id, start, head, event_view, request.is_disconnected)
 
     return StreamingResponse(
-        stream(),
+        stream,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

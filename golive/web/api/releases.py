@@ -5,13 +5,14 @@ sign-offs, waivers, assignments, the decision), each with ``expect_seq``."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from golive.auth.principal import Principal
 from golive.errors import InputError
+from golive.release.service import Loaded
 from golive.web.api.common import (
     Body,
     Idem,
@@ -22,12 +23,15 @@ from golive.web.api.common import (
     Text,
     expect_fresh,
     release_service,
-    shared_answer,
+    shared_load_answer,
     state_answer,
     web_context,
     who,
     with_file,
 )
+
+if TYPE_CHECKING:
+    from golive.release.service import Loaded
 
 router = APIRouter()
 
@@ -79,41 +83,43 @@ def release_start(
 
 
 @router.get("/releases/{release_id}")
-def release_get(release_id: str, request: Request, _: Principal = who("read")) -> Response:
+async def release_get(release_id: str, request: Request, _: Principal = who("read")) -> Response:
     from golive.release.views import gates_view, release_view, signoffs_view, status_view
 
-    def make() -> dict[str, Any]:
-        svc = release_service(request)
-        row, state = svc.load(release_id)
+    def make(loaded: Loaded) -> dict[str, Any]:
+        row, state = loaded
         return {
             "release": release_view(row),
-            "status": status_view(svc.status(release_id)),
+            "status": status_view(release_service(request).status(release_id, loaded=loaded)),
             "gates": gates_view(state),
             "signoffs": signoffs_view(state),
             "people": state.people,
         }
 
-    return shared_answer(request, "release", release_id, make)
+    return await shared_load_answer(request, "release", release_id, make)
 
 
 @router.get("/releases/{release_id}/status")
-def release_status(release_id: str, request: Request, _: Principal = who("read")) -> Response:
+async def release_status(release_id: str, request: Request, _: Principal = who("read")) -> Response:
     from golive.release.views import status_view
 
-    return shared_answer(
-        request, "status", release_id, lambda: status_view(release_service(request).status(release_id))
+    return await shared_load_answer(
+        request,
+        "status",
+        release_id,
+        lambda loaded: status_view(release_service(request).status(release_id, loaded=loaded)),
     )
 
 
 @router.get("/releases/{release_id}/items")
-def release_items(release_id: str, request: Request, _: Principal = who("read")) -> Response:
+async def release_items(release_id: str, request: Request, _: Principal = who("read")) -> Response:
     from golive.release.views import items_view
 
-    return shared_answer(
+    return await shared_load_answer(
         request,
         "items",
         release_id,
-        lambda: items_view(release_service(request).load(release_id)[1]),
+        lambda loaded: items_view(loaded[1]),
         timed=False,
     )
 
@@ -342,14 +348,16 @@ def assign(
 
 
 @router.get("/releases/{release_id}/decision")
-def decision(release_id: str, request: Request, principal: Principal = who("read")) -> Response:
+async def decision(release_id: str, request: Request, principal: Principal = who("read")) -> Response:
     from golive.release.views import decision_view
 
-    return shared_answer(
+    return await shared_load_answer(
         request,
         "decision",
         release_id,
-        lambda: decision_view(release_service(request).decide(release_id, actor=principal)),
+        lambda loaded: decision_view(
+            release_service(request).decide(release_id, actor=principal, loaded=loaded)
+        ),
     )
 
 

@@ -26,7 +26,7 @@ router = APIRouter()
 
 
 @router.get("/releases/{release_id}/rollout")
-def rollout(release_id: str, request: Request, _: Principal = who("read")) -> Response:
+async def rollout(release_id: str, request: Request, _: Principal = who("read")) -> Response:
     from golive.rollout.views import confirmation, rollout_view
 
     def make() -> dict[str, Any]:
@@ -35,7 +35,7 @@ def rollout(release_id: str, request: Request, _: Principal = who("read")) -> Re
         view["confirm"] = {a: confirmation(state, a) for a in ("abort", "stop", "pause", "promote", "resume")}
         return view
 
-    return shared_answer(request, "rollout", release_id, make, timed=False)
+    return await shared_answer(request, "rollout", release_id, make, timed=False)
 
 
 class StartRollout(Body):

@@ -20,7 +20,7 @@ class Login(Body):
 
 
 @router.get("/health")
-def health(_: Any = who(PUBLIC)) -> dict[str, str]:
+async def health(_: Any = who(PUBLIC)) -> dict[str, str]:
     return {"status": "ok"}
 
 

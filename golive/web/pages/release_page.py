@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["EVENTS_SHOWN", "ReleasePage"]
 
 EVENTS_SHOWN = 60
+AUDIT_EVERY = 30
+"""Seconds between two checks of the whole record for the release page's audit panel."""
 T = TypeVar("T")
 
 
@@ -55,7 +57,8 @@ class ReleasePage:
         self.rollouts: RolloutService = RolloutService(ctx.store, ctx.config, ctx.clock)
         self.now: datetime = ctx.clock.now()
         self.head: int = ctx.store.get_release(release_id).head_seq
-        self.row, self.state = self.shared("load", lambda: self.releases.load(release_id))
+        self.loaded = ctx.loaded(self.releases, release_id, self.head)
+        self.row, self.state = self.loaded
         self.seq: int = self.state.seq
         self.zone = zone_named(self.row.launch_tz)
         self.launch: datetime = self.row.launch_at
@@ -64,13 +67,14 @@ class ReleasePage:
         """``make()``, made once for every page at the release's head (and in the same
         second when ``timed``; per person when ``mine``): fifty screens fold once. What
         is shared is only read from here on."""
-        key: tuple[Any, ...] = ("page", kind, self.id, self.head)
-        if timed:
-            key += (int(self.now.timestamp()),)
+        family: tuple[Any, ...] = ("page", kind, self.id, self.head)
         if mine:
-            key += (self.me.name, self.me.role)
-        value: T = self.views.get(key, make)
-        return value
+            family += (self.me.name, self.me.role)
+        if not timed:
+            value: T = self.views.get(family, make)
+            return value
+        timed_value: T = self.views.get((*family, int(self.now.timestamp())), make, family=family)
+        return timed_value
 
     # formatting with the release's time zone
     def when(self, value: datetime | None) -> str:
@@ -95,14 +99,18 @@ class ReleasePage:
     def status(self) -> dict[str, Any]:
         from golive.release.views import status_view
 
-        return self.shared("status", lambda: status_view(self.releases.status(self.id)), timed=True)
+        return self.shared(
+            "status", lambda: status_view(self.releases.status(self.id, loaded=self.loaded)), timed=True
+        )
 
     @cached_property
     def decision(self) -> dict[str, Any]:
         from golive.release.views import decision_view
 
         return self.shared(
-            "decision", lambda: decision_view(self.releases.decide(self.id, actor=self.me)), timed=True
+            "decision",
+            lambda: decision_view(self.releases.decide(self.id, actor=self.me, loaded=self.loaded)),
+            timed=True,
         )
 
     @property
@@ -377,7 +385,13 @@ class ReleasePage:
 
     @cached_property
     def audit(self) -> dict[str, Any]:
-        result = self.shared("audit", lambda: self.releases.audit(self.id))
+        # checked again every AUDIT_EVERY seconds even at the same head: an edit of a stored
+        # row changes no head, and the page must not say "intact" for ever after it
+        family = ("page", "audit", self.id, self.head)
+        period = int(self.now.timestamp()) // AUDIT_EVERY
+        checked, result = self.views.get(
+            (*family, period), lambda: (self.now, self.releases.audit(self.id)), family=family
+        )
         if result.findings:
             word = (f"✗ {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''}", "bad")
         elif result.hashes_checked:
@@ -387,6 +401,7 @@ class ReleasePage:
         return {
             "state": word,
             "events": result.events,
+            "checked": self.when(checked),
             "mode": result.mode_name,
             "findings": [clean_text(f) for f in result.findings],
             "notes": [clean_text(n) for n in result.notes],

@@ -86,30 +86,48 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 _CSRF_SLOT = "csrf-" + secrets.token_hex(16)  # per process: no runbook text can hold it
 
 
+def _page_keys(template: str, release_id: str, head: int, me: Any, now: Any, context: dict[str, Any]) -> Any:
+    family = ("html", template, release_id, head, me.name, me.role, tuple(sorted(context.items())))
+    return (*family, int(now.timestamp())), family
+
+
+def _with_csrf(request: Request, parts: list[bytes]) -> HTMLResponse:
+    principal = getattr(request.state, "principal", None)
+    csrf = getattr(request.state, "csrf", "") if principal is not None else ""
+    return HTMLResponse(csrf.encode("ascii").join(parts), headers=NO_STORE)
+
+
 def render_page(request: Request, template: str, page: Any, **context: Any) -> HTMLResponse:
     """A release's page or fragment, rendered once per release head, second and person
     (fifty screens showing one release render it once a second at most); the
     session's CSRF token goes in afterwards."""
     principal = getattr(request.state, "principal", None)
-    key = (
-        "html",
-        template,
-        page.id,
-        page.head,
-        int(page.now.timestamp()),
-        page.me.name,
-        page.me.role,
-        tuple(sorted(context.items())),
-    )
-    csrf = getattr(request.state, "csrf", "") if principal is not None else ""
+    key, family = _page_keys(template, page.id, page.head, page.me, page.now, context)
 
-    def make() -> str:
-        return str(
+    def make() -> list[bytes]:
+        html = (
             _environment().get_template(template).render(me=principal, csrf=_CSRF_SLOT, page=page, **context)
         )
+        return [part.encode("utf-8") for part in html.split(_CSRF_SLOT)]
 
-    html: str = request.app.state.golive.views.get(key, make)
-    return HTMLResponse(html.replace(_CSRF_SLOT, csrf), headers=NO_STORE)
+    # kept encoded, in parts around the CSRF slot: a request joins bytes, it never encodes the page
+    parts: list[bytes] = request.app.state.golive.views.get(key, make, family=family)
+    return _with_csrf(request, parts)
+
+
+def rendered_page(
+    request: Request, template: str, release_id: str, principal: Any, **context: Any
+) -> HTMLResponse | None:
+    """The page as :func:`render_page` already made it for this head, second and
+    person, or None: what a server's event loop answers without a worker thread
+    (reading the release's head is one indexed read)."""
+    from golive.web.cache import MISSING
+
+    ctx = request.app.state.golive
+    head = ctx.store.get_release(release_id).head_seq
+    key, family = _page_keys(template, release_id, head, principal, ctx.clock.now(), context)
+    parts = ctx.views.peek(key, family=family)
+    return None if parts is MISSING else _with_csrf(request, parts)
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:

@@ -25,6 +25,7 @@ from golive.web.pages.render import (
     is_htmx,
     render,
     render_page,
+    rendered_page,
     state_word,
     tminus,
     zone_named,
@@ -78,11 +79,11 @@ class FormRequire(Require):
     """``Require`` for an HTML form post: the form's ``csrf`` field is the CSRF token
     (``authenticate`` reads it from ``request.state.form_csrf``)."""
 
-    async def __call__(self, request: Request) -> Any:
+    async def __call__(self, request: Request) -> Principal | None:
         form = await request.form()
         value = form.get("csrf")
         request.state.form_csrf = value if isinstance(value, str) else None
-        return super().__call__(request)
+        return await super().__call__(request)
 
 
 Reader = Annotated[Principal, Depends(Require("read"))]
@@ -228,27 +229,44 @@ def _page(request: Request, release_id: str, principal: Principal) -> ReleasePag
     return ReleasePage(request, release_id, principal)
 
 
+async def _answer(
+    request: Request, template: str, release_id: str, principal: Principal, **context: Any
+) -> HTMLResponse:
+    """The page from the event loop when it is already made for this head and second;
+    else made in a worker thread (a fold, a render)."""
+    from anyio.to_thread import run_sync
+
+    if len(release_id) > 100:
+        raise NotFoundError(f"no release {release_id[:40]!r}")
+    made = rendered_page(request, template, release_id, principal, **context)
+    if made is not None:
+        return made
+    return await run_sync(
+        lambda: render_page(request, template, _page(request, release_id, principal), **context)
+    )
+
+
 @router.get("/releases/{release_id}")
-def release(release_id: str, request: Request, principal: Reader) -> HTMLResponse:
-    return render_page(request, "release.html", _page(request, release_id, principal), live="release")
+async def release(release_id: str, request: Request, principal: Reader) -> HTMLResponse:
+    return await _answer(request, "release.html", release_id, principal, live="release")
 
 
 @router.get("/releases/{release_id}/board")
-def board(release_id: str, request: Request, principal: Reader) -> HTMLResponse:
-    return render_page(request, "board.html", _page(request, release_id, principal), live="board")
+async def board(release_id: str, request: Request, principal: Reader) -> HTMLResponse:
+    return await _answer(request, "board.html", release_id, principal, live="board")
 
 
 @router.get("/releases/{release_id}/runbook")
-def runbook(release_id: str, request: Request, principal: Reader) -> HTMLResponse:
-    return render_page(request, "runbook.html", _page(request, release_id, principal), live="runbook")
+async def runbook(release_id: str, request: Request, principal: Reader) -> HTMLResponse:
+    return await _answer(request, "runbook.html", release_id, principal, live="runbook")
 
 
 @router.get("/releases/{release_id}/fragment/{name}")
-def fragment(release_id: str, name: str, request: Request, principal: Reader) -> HTMLResponse:
+async def fragment(release_id: str, name: str, request: Request, principal: Reader) -> HTMLResponse:
     template = FRAGMENTS.get(name)
     if template is None:
         raise NotFoundError(f"no fragment {name[:40]!r}")
-    return render_page(request, template, _page(request, release_id, principal))
+    return await _answer(request, template, release_id, principal)
 
 
 @router.get("/releases/{release_id}/report")
